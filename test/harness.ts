@@ -1,0 +1,69 @@
+// Test helpers over the offline engine: evaluate a stack (optionally with config overrides), then ask the
+// recorded graph questions.
+import * as path from "path";
+import { Evaluation, RecordedResource, evaluateProgram } from "../tools/offline/engine";
+import { readStackConfig } from "../tools/offline/stack-config";
+
+export { Evaluation, RecordedResource };
+
+export interface EvaluateStackOptions {
+    /** Replace whole config keys (`iklimco:nodes`); undefined removes a key. */
+    overrides?: Record<string, unknown>;
+    /** Secrets with known values (full keys). */
+    secrets?: Record<string, string>;
+    /** Another program than index.ts (a fixture under test/fixtures). */
+    program?: string;
+}
+
+/** Evaluates the real program (or a fixture) for `Pulumi.<stack>.yaml` under the offline engine. */
+export async function evaluateStack(stack: string, opts: EvaluateStackOptions = {}): Promise<Evaluation> {
+    const cfg = readStackConfig(stack, opts.overrides, opts.secrets);
+    return evaluateProgram({ stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program });
+}
+
+export const FIXTURES = path.join(__dirname, "fixtures");
+
+export function ofType(ev: Evaluation, type: string): RecordedResource[] {
+    return ev.resources.filter((r) => r.type === type);
+}
+
+export function named(ev: Evaluation, name: string): RecordedResource {
+    const r = ev.resources.find((x) => x.name === name);
+    if (!r) throw new Error(`no resource named ${name}; have: ${ev.resources.map((x) => x.name).join(", ")}`);
+    return r;
+}
+
+/** What a resource waits for directly: its dependencies (explicit and input-derived) and its provider. */
+export function directPredecessors(r: RecordedResource): string[] {
+    return [...r.dependencies, ...(r.provider ? [r.provider] : [])];
+}
+
+/** Every resource `r` waits for, directly or transitively. */
+export function ancestorsOf(ev: Evaluation, r: RecordedResource): Set<string> {
+    const seen = new Set<string>();
+    const stack = directPredecessors(r);
+    while (stack.length) {
+        const urn = stack.pop()!;
+        if (seen.has(urn)) continue;
+        seen.add(urn);
+        const next = ev.byUrn.get(urn);
+        if (next) stack.push(...directPredecessors(next));
+    }
+    return seen;
+}
+
+/** Does `later` come after `earlier` in the deploy graph (transitively)? */
+export function comesAfter(ev: Evaluation, later: RecordedResource, earlier: RecordedResource): boolean {
+    return ancestorsOf(ev, later).has(earlier.urn);
+}
+
+/** Reads a dotted path (`taskSpec.containerSpec.image`) from a record's plain inputs. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function input(r: RecordedResource, path: string): any {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return path.split(".").reduce<any>((v, k) => (v === undefined || v === null ? undefined : v[k]), r.plainInputs);
+}
+
+export const SERVICE = "docker:index/service:Service";
+export const SECRET = "docker:index/secret:Secret";
+export const NETWORK = "docker:index/network:Network";

@@ -1,0 +1,81 @@
+// A real Docker Engine with Swarm mode for the tests that need one (Debian's docker.io, installed by .ci/run).
+// Starts dockerd if it is not answering, initialises a single-node swarm if none is active, and builds the
+// stand-in images from local files (no image can be pulled here). What an earlier run left is accepted.
+import { execFileSync, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export function docker(args: string[], input?: string): string {
+    return execFileSync("docker", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 120_000 }).trim();
+}
+
+export function dockerOk(args: string[]): boolean {
+    return spawnSync("docker", args, { stdio: "ignore", timeout: 60_000 }).status === 0;
+}
+
+export function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Whether this machine can run the Docker tests at all (the docker.io package is installed). */
+export function dockerAvailable(): boolean {
+    return spawnSync("which", ["dockerd"], { stdio: "ignore" }).status === 0 && spawnSync("which", ["docker"], { stdio: "ignore" }).status === 0;
+}
+
+export async function ensureDaemon(): Promise<void> {
+    if (dockerOk(["info"])) return;
+    const log = fs.openSync(path.join(os.tmpdir(), "iklimco-dockerd.log"), "a");
+    const child = spawn("dockerd", [], { detached: true, stdio: ["ignore", log, log] });
+    child.unref();
+    for (let i = 0; i < 60; i++) {
+        if (dockerOk(["info"])) return;
+        await sleep(1000);
+    }
+    throw new Error(`dockerd did not answer within 60 s; see ${path.join(os.tmpdir(), "iklimco-dockerd.log")}`);
+}
+
+export async function ensureSwarm(): Promise<void> {
+    await ensureDaemon();
+    const state = docker(["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+    if (state !== "active") docker(["swarm", "init", "--advertise-addr", "127.0.0.1"]);
+}
+
+/**
+ * A small stand-in image from Debian's busybox-static: a shell, wget, nc, md5sum, sha256sum and friends.
+ * Built once per machine (docker import of a root with busybox and its applet links).
+ */
+export function ensureBusyboxImage(tag = "iklimco-test/busybox:1"): string {
+    if (dockerOk(["image", "inspect", tag])) return tag;
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "iklimco-busybox-"));
+    try {
+        for (const d of ["bin", "tmp", "etc", "run", "var"]) fs.mkdirSync(path.join(root, d), { recursive: true });
+        fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
+        fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
+        const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean);
+        for (const a of applets) if (a !== "busybox") fs.symlinkSync("busybox", path.join(root, "bin", a));
+        fs.writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+        fs.writeFileSync(path.join(root, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
+        const tar = spawnSync("tar", ["-C", root, "-c", "."], { maxBuffer: 64 * 1024 * 1024 });
+        if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+        execFileSync("docker", ["import", "-c", "ENV PATH=/bin", "-", tag], { input: tar.stdout, stdio: ["pipe", "ignore", "pipe"] });
+        return tag;
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+/** Waits until every task of a service runs (replicated: desired = running), bounded. */
+export async function waitForService(name: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+        last = docker(["service", "ls", "--filter", `name=${name}`, "--format", "{{.Name}} {{.Replicas}}"]);
+        const line = last.split("\n").find((l) => l.split(" ")[0] === name);
+        const m = line ? /(\d+)\/(\d+)/.exec(line) : null;
+        if (m && m[1] === m[2] && Number(m[2]) > 0) return;
+        await sleep(1000);
+    }
+    const ps = spawnSync("docker", ["service", "ps", "--no-trunc", name], { encoding: "utf8" }).stdout;
+    throw new Error(`service ${name} did not converge within ${timeoutMs / 1000} s (last: ${last || "not listed"})\n${ps}`);
+}

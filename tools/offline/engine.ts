@@ -1,0 +1,210 @@
+// The offline engine: evaluates the real program (index.ts) under Pulumi's mock monitor and records the graph
+// the engine would see: every registered resource with its type, name, parent, provider, explicit and
+// input-derived dependencies, its inputs and which of them are secret. The mock monitor only passes type,
+// name and inputs to the mocks, so the registration request itself is read here by wrapping the monitor's
+// `registerResource`; this relies on @pulumi/pulumi internals, which is why that package's version is pinned.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { computedOutputs } from "./mocks";
+
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+const settings = require("@pulumi/pulumi/runtime/settings");
+const rpc = require("@pulumi/pulumi/runtime/rpc");
+
+export const SECRET_MARK = "[secret]";
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent?: string;
+    /** URN of the provider resource this resource was registered with, if any. */
+    provider?: string;
+    /** Every dependency the engine sees: explicit `dependsOn` and input-derived, components expanded. */
+    dependencies: string[];
+    /** Dependencies that come from no input: the explicit `dependsOn` edges. */
+    explicitDependsOn: string[];
+    /** Inputs with every secret replaced by "[secret]" and resource references by their URN. */
+    inputs: Record<string, unknown>;
+    /** Inputs as the provider would receive them, secrets revealed (for tests only; never printed). */
+    plainInputs: Record<string, unknown>;
+    /** Dotted paths of the inputs that are secret. */
+    secretInputs: string[];
+    /** Steps this resource realises, its own or inherited from the nearest ancestor that has one. */
+    steps: number[];
+}
+
+export interface Evaluation {
+    stack: string;
+    resources: RecordedResource[];
+    byUrn: Map<string, RecordedResource>;
+    /** The pipeline registry of this evaluation (components/pipeline.ts). */
+    registry: import("../../components/pipeline").PipelineRegistry;
+    /** The program's own modules as loaded for this evaluation, for tests that read their state. */
+    load: <T = any>(modulePath: string) => T;
+    outputs: Record<string, unknown>;
+}
+
+export interface EvaluateOptions {
+    stack: string;
+    project?: string;
+    /** Full config keys (`iklimco:nodes`) to raw strings, as Pulumi passes them to a program. */
+    config: Record<string, string>;
+    /** Full config keys that are secret. */
+    secretKeys: string[];
+    /** The program's entry; index.ts at the repository root by default. */
+    program?: string;
+}
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/**
+ * Turns the wire form of inputs into plain data: resource references become URNs, unknowns "[unknown]", and
+ * secrets either "[secret]" (recording their path) or, with `reveal`, their value.
+ */
+function sanitize(value: any, at: string, secretPaths: string[], reveal = false): any {
+    if (Array.isArray(value)) return value.map((v, i) => sanitize(v, `${at}[${i}]`, secretPaths, reveal));
+    if (value && typeof value === "object") {
+        const sig = value[rpc.specialSigKey];
+        if (sig === rpc.specialSecretSig) {
+            secretPaths.push(at);
+            return reveal ? sanitize(value.value, at, [], true) : SECRET_MARK;
+        }
+        if (sig === rpc.specialResourceSig) return value.urn;
+        if (sig !== undefined) return `[${String(sig)}]`;
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(value).sort()) out[k] = sanitize(value[k], at ? `${at}.${k}` : k, secretPaths, reveal);
+        return out;
+    }
+    if (value === rpc.unknownValue) return "[unknown]";
+    return value;
+}
+
+/** Removes the program's own modules from the require cache so each evaluation starts from scratch. */
+function forgetProgramModules(): void {
+    for (const id of Object.keys(require.cache)) {
+        if (id.startsWith(REPO_ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}tools${path.sep}offline${path.sep}`)) {
+            delete require.cache[id];
+        }
+    }
+}
+
+let evaluating = false;
+
+export async function evaluateProgram(opts: EvaluateOptions): Promise<Evaluation> {
+    if (evaluating) throw new Error("offline engine: one evaluation at a time (the Pulumi runtime is process-global)");
+    evaluating = true;
+    try {
+        return await evaluateOnce(opts);
+    } finally {
+        evaluating = false;
+    }
+}
+
+async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
+    const records: RecordedResource[] = [];
+    const failures: Error[] = [];
+    let pending = 0;
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) } }),
+            call: (args) => args.inputs,
+        },
+        opts.project ?? "iklimco-platform",
+        opts.stack,
+        false,
+    );
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys);
+
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+        pending++;
+        const secretInputs: string[] = [];
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        const inputs = sanitize(raw, "", secretInputs);
+        const plainInputs = sanitize(raw, "", [], true);
+        const propertyDeps: string[] = [];
+        req.getPropertydependenciesMap().forEach((deps: any) => propertyDeps.push(...deps.getUrnsList()));
+        const dependencies: string[] = [...new Set<string>(req.getDependenciesList())].sort();
+        const providerRef: string = req.getProvider() ?? "";
+        register(req, (err: any, resp: any) => {
+            pending--;
+            if (err) {
+                failures.push(err instanceof Error ? err : new Error(String(err)));
+            } else {
+                records.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    parent: req.getParent() || undefined,
+                    provider: providerRef ? providerRef.split("::").slice(0, -1).join("::") : undefined,
+                    dependencies,
+                    explicitDependsOn: dependencies.filter((d) => !propertyDeps.includes(d)),
+                    inputs,
+                    plainInputs,
+                    secretInputs: secretInputs.sort(),
+                    steps: [],
+                });
+            }
+            callback(err, resp);
+        });
+    };
+
+    forgetProgramModules();
+    const programPath = opts.program ?? path.join(REPO_ROOT, "index.ts");
+    let programExports: Record<string, unknown>;
+    try {
+        programExports = require(programPath);
+    } catch (err) {
+        // Tests use this to show a config error stops the program before anything is registered.
+        if (err && typeof err === "object") (err as { resourcesRegistered?: number }).resourcesRegistered = records.length + pending;
+        throw err;
+    }
+    const load = <T>(modulePath: string): T => require(path.resolve(REPO_ROOT, modulePath));
+
+    // Drain: resources created inside applies register later, so wait until nothing is in flight for a while.
+    let stableTicks = 0;
+    let lastCount = -1;
+    while (stableTicks < 5) {
+        await settings.waitForRPCs();
+        await new Promise((r) => setImmediate(r));
+        if (pending === 0 && records.length === lastCount) stableTicks++;
+        else stableTicks = 0;
+        lastCount = records.length;
+    }
+    if (failures.length) throw failures[0];
+
+    const outputs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(programExports)) {
+        if (!pulumi.Output.isInstance(v) && (typeof v !== "object" || v === null)) {
+            outputs[k] = v;
+            continue;
+        }
+        const o = pulumi.output(v as any);
+        const secret = await (o as any).isSecret;
+        const value = await new Promise((resolve) => o.apply((x: unknown) => resolve(x)));
+        outputs[k] = secret ? SECRET_MARK : value;
+    }
+
+    const pipelineModule = load<typeof import("../../components/pipeline")>("components/pipeline");
+    const registry = pipelineModule.pipeline();
+    const byUrn = new Map(records.map((r) => [r.urn, r] as const));
+    for (const [resource, steps] of registry.steps) {
+        const urn = await new Promise<string>((resolve) => resource.urn.apply(resolve));
+        const rec = byUrn.get(urn);
+        if (rec) rec.steps = [...steps];
+    }
+    // Children inherit the steps of their nearest ancestor that has some.
+    const inherited = (r: RecordedResource): number[] => {
+        if (r.steps.length) return r.steps;
+        const parent = r.parent ? byUrn.get(r.parent) : undefined;
+        return parent ? inherited(parent) : [];
+    };
+    for (const r of records) r.steps = inherited(r);
+    records.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    return { stack: opts.stack, resources: records, byUrn, registry, load, outputs };
+}

@@ -1,0 +1,24 @@
+// What real providers compute and the mock monitor cannot: without these, applies on them never resolve.
+// Values are derived from the resource name only, so two evaluations produce identical inputs.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `mock-${name}-${"x".repeat(Math.max(0, (inputs.length ?? 16) - name.length - 6))}`, bcryptHash: `$2a$10$mock${name}` };
+        case "random:index/randomId:RandomId":
+            return { hex: Buffer.from(name).toString("hex").padEnd((inputs.byteLength ?? 8) * 2, "0"), b64Std: Buffer.from(name).toString("base64"), b64Url: Buffer.from(name).toString("base64url"), dec: "0" };
+        case "random:index/randomBytes:RandomBytes":
+            return { base64: Buffer.from(name.padEnd(inputs.length ?? 32, "x")).toString("base64"), hex: Buffer.from(name.padEnd(inputs.length ?? 32, "x")).toString("hex") };
+        case "random:index/randomUuid:RandomUuid":
+            return { result: "00000000-0000-4000-8000-000000000000" };
+        case "command:remote:Command":
+        case "command:local:Command":
+            return { stdout: "", stderr: "" };
+        case "vault:appRole/authBackendRole:AuthBackendRole":
+            return { roleId: `mock-role-id-${name}` };
+        case "vault:appRole/authBackendRoleSecretId:AuthBackendRoleSecretId":
+            return { secretId: `mock-secret-id-${name}`, accessor: `mock-accessor-${name}` };
+        default:
+            return {};
+    }
+}
