@@ -36,3 +36,4 @@ export class SwarmFoundation extends pulumi.ComponentResource {
         this.registerOutputs({ networkId: this.network.id, networkName: this.network.name });
     }
 }
+export * from "./manager-script";
