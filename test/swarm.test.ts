@@ -81,6 +81,8 @@ describe("swarm primitives", () => {
             expect(input(s, "taskSpec.resources.limits.nanoCpus")).to.be.greaterThan(0);
             expect(input(s, "taskSpec.networksAdvanceds")).to.deep.equal([{ name: `${net.name}-id`, aliases: [s.name] }]);
             expect(input(s, "labels")).to.deep.include({ label: "com.docker.stack.namespace", value: "iklimco" });
+            expect(input(s, "labels")).to.deep.include({ label: "com.iklimco.stateful", value: String(s.name === "fixture-db") });
+            expect(input(s, "labels")).to.deep.include({ label: "com.iklimco.component", value: s.name === "fixture-db" ? "postgres" : "web" });
             expect(input(s, "taskSpec.placement.constraints")).to.have.length.greaterThan(0);
             expect(input(s, "convergeConfig")).to.deep.equal({ ...HOUSE_DEFAULTS.converge });
             expect(comesAfter(ev, s, net)).to.equal(true);

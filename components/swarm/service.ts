@@ -49,6 +49,11 @@ export type ModeSpec = { replicas: number } | { global: true };
 export interface ServiceSpec {
     /** Short name; the Swarm service is `<stackName>_<name>` as `docker stack deploy` names it. */
     name: string;
+    /**
+     * What the service is (`etcd`, `patroni`, `mongodb`, `rabbitmq`, `vault`, `apisix`, `swag`, `grafana`, ...):
+     * members of one cluster share it. Set as the `com.iklimco.component` label, which policies read.
+     */
+    component: string;
     image: string;
     /** Stateful services update stop-first (never two writers on one volume); stateless start-first. */
     stateful: boolean;
@@ -89,6 +94,8 @@ export const HOUSE_DEFAULTS = {
     converge: { delay: "5s", timeout: "10m" },
     stopGracePeriod: "30s",
     managedByLabel: "com.iklimco.managed-by",
+    componentLabel: "com.iklimco.component",
+    statefulLabel: "com.iklimco.stateful",
     stackNamespaceLabel: "com.docker.stack.namespace",
 } as const;
 
@@ -97,10 +104,12 @@ export function updateOrder(spec: Pick<ServiceSpec, "stateful">): "stop-first" |
 }
 
 /** Service and container labels: the stack namespace label keeps `docker stack ps iklimco` working. */
-export function houseLabels(stackName: string, spec: Pick<ServiceSpec, "labels">): Record<string, string> {
+export function houseLabels(stackName: string, spec: Pick<ServiceSpec, "labels" | "component" | "stateful">): Record<string, string> {
     return {
         [HOUSE_DEFAULTS.stackNamespaceLabel]: stackName,
         [HOUSE_DEFAULTS.managedByLabel]: "pulumi",
+        [HOUSE_DEFAULTS.componentLabel]: spec.component,
+        [HOUSE_DEFAULTS.statefulLabel]: String(spec.stateful),
         ...(spec.labels ?? {}),
     };
 }
