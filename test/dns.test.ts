@@ -64,6 +64,20 @@ describe("DNS records (step 23) under mocks", () => {
         }
     });
 
+    it("evaluates twice to identical record inputs, serialised provider included (no perpetual diff)", async () => {
+        const a = ofType(await evaluateStack("prod", { program, secrets: withCreds }), GODADDY_RECORD_TYPE);
+        const b = ofType(await evaluateStack("prod", { program, secrets: withCreds }), GODADDY_RECORD_TYPE);
+        expect(a).to.have.length(4);
+        expect(b.map((r) => r.plainInputs)).to.deep.equal(a.map((r) => r.plainInputs));
+    });
+
+    it("points only at the given addresses when told to (the node SWAG is pinned to)", async () => {
+        const ev = await evaluateStack("prod", { program, secrets: withCreds, overrides: { "test:dnsAddresses": ["203.0.113.40", "203.0.113.39", "203.0.113.40"] } });
+        const records = ofType(ev, GODADDY_RECORD_TYPE);
+        expect(records).to.have.length(4);
+        for (const r of records) expect(input(r, "values")).to.deep.equal(["203.0.113.39", "203.0.113.40"]);
+    });
+
     it("creates no record with dns.provider none", async () => {
         const ev = await evaluateStack("local", { program });
         expect(ofType(ev, GODADDY_RECORD_TYPE)).to.have.length(0);

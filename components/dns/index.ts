@@ -19,6 +19,11 @@ export interface DnsRecordsArgs {
     config: Settings;
     /** What must be serving before any record points at the edge: the SWAG service (and its certificate wait). */
     after: pulumi.Resource[];
+    /**
+     * What the records point at, when not every `edge` node serves: e.g. only the node SWAG is pinned to.
+     * Defaults to the public IPs of all nodes labelled `edge`.
+     */
+    addresses?: string[];
 }
 
 /** The addresses the records point at: the edge nodes' public IPs, sorted and unique (config order is irrelevant). */
@@ -44,7 +49,8 @@ export class DnsRecords extends pulumi.ComponentResource {
         if (args.after.length === 0) {
             throw new Error(`${name}: the DNS records need the SWAG service in \`after\`, so no public name points at a proxy that is not serving yet`);
         }
-        const values = edgeAddresses(cfg);
+        const values = args.addresses ? [...new Set(args.addresses)].sort() : edgeAddresses(cfg);
+        if (values.length === 0) throw new Error(`${name}: no address to point the DNS records at (no edge node, or an empty \`addresses\`)`);
         for (const record of [...new Set(cfg.dns.records)].sort()) {
             const resourceName = `${name}-${record}`;
             this.records[record] = new GoDaddyRecord(
