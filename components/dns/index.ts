@@ -1,0 +1,68 @@
+// Step 23: the public A records (`dns.records`: api, apigw, rabbitmq, grafana) under the stack's domain,
+// pointing at the public IPs of the nodes labelled `edge`, as GoDaddyRecord resources. They come after SWAG
+// is serving, so no public name ever points at a proxy that is not there. With `dns.provider: none` (a
+// laptop stack) nothing is created.
+import * as pulumi from "@pulumi/pulumi";
+import { Settings, nodesWithLabel } from "../config";
+import { pipeline } from "../pipeline";
+import { GoDaddyRecord } from "./record";
+
+export * from "./record";
+export { GoDaddyRecordProvider, GODADDY_MIN_TTL, canonicalAddress, recordId } from "./godaddy";
+export type { GoDaddyApiError, RecordSetArgs, RecordSetState } from "./godaddy";
+
+export interface DnsRecordsArgs {
+    /**
+     * The validated stack config. Only non-secret settings are read: the GoDaddy credentials reach the
+     * provider from the stack config directly (components/dns/godaddy.ts), never through this component.
+     */
+    config: Settings;
+    /** What must be serving before any record points at the edge: the SWAG service (and its certificate wait). */
+    after: pulumi.Resource[];
+    /**
+     * What the records point at, when not every `edge` node serves: e.g. only the node SWAG is pinned to.
+     * Defaults to the public IPs of all nodes labelled `edge`.
+     */
+    addresses?: string[];
+}
+
+/** The addresses the records point at: the edge nodes' public IPs, sorted and unique (config order is irrelevant). */
+export function edgeAddresses(config: Settings): string[] {
+    return [...new Set(nodesWithLabel(config, "edge").map((n) => n.publicIp))].sort();
+}
+
+export class DnsRecords extends pulumi.ComponentResource {
+    /** One record per `dns.records` name; empty with `dns.provider: none`. */
+    readonly records: Record<string, GoDaddyRecord> = {};
+    /** The public names the records serve (`api.iklim.co`, ...); empty with `dns.provider: none`. */
+    readonly hostnames: string[];
+
+    constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("iklimco:dns:Records", name, {}, opts);
+        pipeline().realise(23, this);
+        const cfg = args.config;
+        if (cfg.dns.provider === "none") {
+            this.hostnames = [];
+            this.registerOutputs({ hostnames: this.hostnames });
+            return;
+        }
+        if (args.after.length === 0) {
+            throw new Error(`${name}: the DNS records need the SWAG service in \`after\`, so no public name points at a proxy that is not serving yet`);
+        }
+        const values = args.addresses ? [...new Set(args.addresses)].sort() : edgeAddresses(cfg);
+        if (values.length === 0) throw new Error(`${name}: no address to point the DNS records at (no edge node, or an empty \`addresses\`)`);
+        for (const record of [...new Set(cfg.dns.records)].sort()) {
+            const resourceName = `${name}-${record}`;
+            this.records[record] = new GoDaddyRecord(
+                resourceName,
+                { domain: cfg.domain, type: "A", name: record, values, ttl: cfg.dns.ttl },
+                {
+                    parent: this,
+                    dependsOn: pipeline().after(resourceName, `${record}.${cfg.domain} goes public only once SWAG on the edge is serving`, ...args.after),
+                },
+            );
+        }
+        this.hostnames = Object.keys(this.records).map((r) => `${r}.${cfg.domain}`);
+        this.registerOutputs({ hostnames: this.hostnames });
+    }
+}
