@@ -66,6 +66,8 @@ describe("bench start-up: Pulumi.yaml runtime settings as the nodejs language ho
         const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(path.join(REPO_ROOT, "tsconfig.json"), ts.sys.readFile).config, ts.sys, REPO_ROOT);
         expect(parsed.options.noCheck, "tsconfig.json must not set noCheck: tsc --noEmit uses it").to.not.equal(true);
         expect(parsed.options.strict).to.equal(true);
+        // What a file-by-file transpile gets wrong (const enums across files, type re-exports), tsc rejects.
+        expect(parsed.options.isolatedModules).to.equal(true);
         const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
         expect(pkg.scripts.test).to.match(/^tsc --noEmit -p \. && /);
         // The module settings Pulumi would otherwise force to nodenext are restated in the Pulumi tsconfig.
