@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { createHash } from "crypto";
-import { readCriticalPathBudget } from "../tools/offline/budget";
+import { INDEPENDENT_STEPS, readCriticalPathBudget } from "../tools/offline/budget";
 import { REPO_ROOT } from "../tools/offline/engine";
-import { GraphReason, criticalPath, differingResources, orderingEdges } from "../tools/offline/graph";
+import { GraphReason, criticalPath, differingResources, orderingEdges, stepWaits } from "../tools/offline/graph";
 import { Evaluation, evaluateStack } from "./harness";
 
 async function reasonsOf(ev: Evaluation): Promise<GraphReason[]> {
@@ -36,4 +36,21 @@ describe("bench budget: the prod deploy graph", () => {
         const again = await evaluateStack("prod");
         expect(differingResources(fingerprint(ev), fingerprint(again))).to.deep.equal([]);
     });
+});
+
+describe("bench budget: steps with no data between them run in parallel (prod)", () => {
+    let waits: Map<number, Set<number>>;
+    let realised: Set<number>;
+    before(async () => {
+        const ev = await evaluateStack("prod");
+        waits = stepWaits(ev.resources);
+        realised = new Set(ev.resources.filter((r) => r.custom).flatMap((r) => r.steps));
+    });
+
+    for (const { step, notAfter, why } of INDEPENDENT_STEPS) {
+        it(`step ${step} does not wait on step ${notAfter}: ${why}`, function () {
+            if (!realised.has(step) || !realised.has(notAfter)) this.skip();
+            expect([...(waits.get(step) ?? [])]).to.not.include(notAfter);
+        });
+    }
 });

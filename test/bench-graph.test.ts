@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { GraphReason, GraphResource, criticalPath, customPredecessors, differingResources, minMedian, mostStepsChain, orderingEdges, topologicalOrder } from "../tools/offline/graph";
+import { GraphReason, GraphResource, criticalPath, customPredecessors, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits, topologicalOrder } from "../tools/offline/graph";
 import { parseCriticalPathBudget } from "../tools/offline/budget";
 
 /** A synthetic resource: custom unless said otherwise, named by its URN. */
@@ -125,6 +125,27 @@ describe("bench graph computations (synthetic graphs)", () => {
             const withComp = [...g, r("vault-stack", { custom: false }), r("vault-svc", { parent: "vault-stack" }), r("approle", { explicitDependsOn: ["vault-svc"], dependencies: ["vault-svc"] })];
             const edges = orderingEdges(withComp, [{ dependent: "approle", why: "Vault must be unsealed", on: ["vault-stack"] }]);
             expect(edges.find((e) => e.from === "approle")!.reasons).to.have.length(1);
+        });
+    });
+
+    describe("step waits", () => {
+        it("lists the steps each step's resources wait for, transitively, not counting a resource's own steps", () => {
+            const g = [
+                r("prov", { steps: [3, 8] }),
+                r("etcd", { provider: "prov", steps: [12, 18] }),
+                r("comp", { custom: false }),
+                r("apisix", { provider: "prov", parent: "comp", dependencies: ["etcd"], steps: [12] }),
+                r("apisix-init", { dependencies: ["comp"], steps: [19] }),
+                r("dns", { provider: "prov", steps: [23] }),
+            ];
+            const waits = stepWaits(g);
+            expect([...waits.get(19)!].sort((a, b) => a - b)).to.deep.equal([3, 8, 12, 18]);
+            expect([...waits.get(23)!].sort((a, b) => a - b)).to.deep.equal([3, 8]);
+            expect([...waits.get(3)!]).to.deep.equal([]);
+            // etcd realises 12 and 18; step 12 (apisix) waits on etcd, so 12 waits on 18, but not through itself.
+            expect([...waits.get(18)!].sort((a, b) => a - b)).to.deep.equal([3, 8]);
+            // Step 12 waits on etcd (12 and 18): it waits on 18, never on itself.
+            expect([...waits.get(12)!].sort((a, b) => a - b)).to.deep.equal([3, 8, 18]);
         });
     });
 

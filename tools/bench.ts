@@ -4,13 +4,14 @@
 // configured and once with the other TypeScript mode, interleaved so both see the same machine load. The
 // graph figures come from those same evaluations: the critical path (tools/offline/graph.ts), the ordering
 // edges that carry no data with their reasons, and the determinism check (every run's inputs against the
-// first's). Exits 1 when inputs differ between runs or an ordering edge has no recorded reason.
+// first's). Exits 1 when inputs differ between runs, an ordering edge has no recorded reason, or two steps
+// with nothing between them are serialised (tools/offline/budget.ts INDEPENDENT_STEPS).
 import * as path from "path";
 import { STEPS } from "../components/pipeline";
-import { readCriticalPathBudget } from "./offline/budget";
+import { INDEPENDENT_STEPS, readCriticalPathBudget } from "./offline/budget";
 import { REPO_ROOT } from "./offline/engine";
 import { ColdStart, precompileChild, runColdStart } from "./offline/coldstart";
-import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges } from "./offline/graph";
+import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits } from "./offline/graph";
 import { StartMode, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
 import { readStackConfig } from "./offline/stack-config";
 
@@ -98,6 +99,10 @@ async function main(): Promise<number> {
     const fingerprints = (r: ColdStart): InputFingerprint[] => r.resources.map((x) => ({ urn: x.urn, inputs: x.inputs }));
     const differing = [...new Set(all.slice(1).flatMap((r) => differingResources(fingerprints(first), fingerprints(r))))].sort();
     const budget = readCriticalPathBudget(REPO_ROOT);
+    const waits = stepWaits(first.resources);
+    const realised = new Set(custom.flatMap((r) => r.steps));
+    const checkable = INDEPENDENT_STEPS.filter((p) => realised.has(p.step) && realised.has(p.notAfter));
+    const serialised = checkable.filter((p) => waits.get(p.step)?.has(p.notAfter));
     const stat = (rs: ColdStart[]) => minMedian(rs.map((r) => r.seconds));
     const byUrn = new Map(first.resources.map((r) => [r.urn, r] as const));
     const label = (urn: string) => {
@@ -118,6 +123,8 @@ async function main(): Promise<number> {
         mostStepsChain: { steps: widest.steps, path: widest.path },
         orderingEdges: edges.map((e) => ({ from: e.from, to: e.to, why: e.reasons.map((r) => r.why) })),
         unexplainedOrderingEdges: unexplained.length,
+        stepWaits: Object.fromEntries([...waits].filter(([, w]) => w.size).sort((a, b) => a[0] - b[0]).map(([st, w]) => [st, [...w].sort((a, b) => a - b)])),
+        independentSteps: { checked: checkable.length, of: INDEPENDENT_STEPS.length, serialised: serialised.map((p) => `${p.step} after ${p.notAfter}`) },
         determinism: { evaluations: all.length, differing },
         wallSeconds: (Date.now() - t0) / 1000,
     };
@@ -148,11 +155,17 @@ async function main(): Promise<number> {
             (groups.get(key) ?? groups.set(key, { from: e.from, why, to: [] }).get(key)!).to.push(e.to);
         }
         for (const g of groups.values()) out.push(`    ${label(g.from)} after ${g.to.map((u) => byUrn.get(u)?.name ?? u).join(", ")}: ${g.why}`);
+        const order = Object.entries(report.stepWaits).map(([st, w]) => `${st} after ${w.join(",")}`);
+        out.push(`step order the graph forces: ${order.length ? order.join("; ") : "none"}`);
+        out.push(
+            `independent steps: ${serialised.length} of ${checkable.length} pairs serialised that need not be (${INDEPENDENT_STEPS.length - checkable.length} of ${INDEPENDENT_STEPS.length} pairs not checkable yet: a step has no resources)` +
+                serialised.map((p) => `\n    step ${p.step} waits on step ${p.notAfter}, but ${p.why}`).join(""),
+        );
         out.push(`determinism: ${differing.length} resources with differing inputs across ${all.length} cold evaluations${differing.length ? `: ${differing.map(label).join(", ")}` : ""}`);
         out.push(`bench wall time: ${s(report.wallSeconds)}${stoppedEarly ? ` (stopped adding runs to stay under ${TIME_BUDGET_S} s)` : ""}`);
         process.stdout.write(out.join("\n") + "\n");
     }
-    return differing.length || unexplained.length ? 1 : 0;
+    return differing.length || unexplained.length || serialised.length ? 1 : 0;
 }
 
 main().then(

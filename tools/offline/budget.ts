@@ -16,3 +16,20 @@ export function parseCriticalPathBudget(readme: string): number {
 export function readCriticalPathBudget(root: string): number {
     return parseCriticalPathBudget(fs.readFileSync(path.join(root, "README.md"), "utf8"));
 }
+
+/**
+ * Steps the shell pipeline ran in a row only because shell is sequential: the later one uses nothing the
+ * earlier one makes, so the graph must let them run in parallel (checked by the benchmark and
+ * test/bench-budget.test.ts once both steps have resources).
+ */
+export const INDEPENDENT_STEPS: readonly { step: number; notAfter: number; why: string }[] = [
+    { step: 23, notAfter: 22, why: "DNS records need SWAG serving, not the database init" },
+    { step: 23, notAfter: 21, why: "DNS records need SWAG serving, not the MongoDB replica set" },
+    { step: 23, notAfter: 16, why: "DNS records need SWAG serving, not Vault's AppRoles" },
+    { step: 19, notAfter: 14, why: "APISIX init needs etcd and APISIX, not the Vault bootstrap" },
+    { step: 19, notAfter: 16, why: "APISIX init needs etcd and APISIX, not Vault's AppRoles" },
+    { step: 19, notAfter: 22, why: "APISIX init needs etcd and APISIX, not the database init" },
+    { step: 21, notAfter: 19, why: "the MongoDB replica set needs MongoDB, not APISIX init" },
+    { step: 22, notAfter: 23, why: "database init scripts need the databases, not public DNS" },
+    { step: 22, notAfter: 19, why: "database init scripts need the databases, not APISIX init" },
+];

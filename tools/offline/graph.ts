@@ -243,3 +243,31 @@ export function minMedian(samples: number[]): { min: number; median: number } {
     const mid = Math.floor(s.length / 2);
     return { min: s[0], median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2 };
 }
+
+/**
+ * For each pipeline step, the steps it waits on: the steps realised by the custom resources that its own
+ * resources wait for, directly or transitively (the resource itself excluded, so a resource realising two
+ * steps does not make them wait on each other; a step waiting on its own resources is not listed).
+ */
+export function stepWaits(resources: GraphResource[]): Map<number, Set<number>> {
+    const preds = customPredecessors(resources);
+    const order = topologicalOrder(preds);
+    const stepsByUrn = new Map(resources.map((r) => [r.urn, r.steps] as const));
+    const ancestors = new Map<string, Set<string>>();
+    for (const urn of order) {
+        const set = new Set<string>();
+        for (const p of preds.get(urn) ?? []) {
+            set.add(p);
+            for (const a of ancestors.get(p) ?? []) set.add(a);
+        }
+        ancestors.set(urn, set);
+    }
+    const waits = new Map<number, Set<number>>();
+    for (const urn of order) {
+        for (const step of stepsByUrn.get(urn) ?? []) {
+            const set = waits.get(step) ?? waits.set(step, new Set()).get(step)!;
+            for (const a of ancestors.get(urn) ?? []) for (const s of stepsByUrn.get(a) ?? []) if (s !== step) set.add(s);
+        }
+    }
+    return waits;
+}
