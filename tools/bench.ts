@@ -10,7 +10,7 @@ import * as path from "path";
 import { STEPS } from "../components/pipeline";
 import { INDEPENDENT_STEPS, readCriticalPathBudget } from "./offline/budget";
 import { REPO_ROOT } from "./offline/engine";
-import { ColdStart, precompileChild, runColdStart } from "./offline/coldstart";
+import { ColdStart, ColdStartInput, precompileChild, runColdStart } from "./offline/coldstart";
 import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits } from "./offline/graph";
 import { StartMode, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
 import { readStackConfig } from "./offline/stack-config";
@@ -65,7 +65,8 @@ async function main(): Promise<number> {
 
     const baseEnv: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(baseEnv)) if (k.startsWith("PULUMI_NODEJS_") || k.startsWith("TS_NODE_")) delete baseEnv[k];
-    const input = JSON.stringify({ root: REPO_ROOT, stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys, program });
+    const childInput: ColdStartInput = { root: REPO_ROOT, stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys, program };
+    const input = JSON.stringify(childInput);
     const envFor = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...baseEnv, ...extra, IKLIMCO_BENCH_INPUT: input });
 
     const runs: { configured: ColdStart[]; other: ColdStart[] } = { configured: [], other: [] };
