@@ -4,7 +4,7 @@ import * as path from "path";
 import { Evaluation, RecordedResource, evaluateProgram } from "../tools/offline/engine";
 import { readStackConfig } from "../tools/offline/stack-config";
 
-export { Evaluation, RecordedResource };
+export type { Evaluation, RecordedResource };
 
 export interface EvaluateStackOptions {
     /** Replace whole config keys (`iklimco:nodes`); undefined removes a key. */

@@ -1,0 +1,58 @@
+// One cold start of the program, run by `npm run bench` as a fresh node process with the environment the
+// Pulumi nodejs language host would give it. It is itself precompiled by the benchmark (into .cache/bench/,
+// two levels below the repository root so the engine's REPO_ROOT is right), so the only TypeScript this
+// process compiles is the program's, with the options Pulumi would use.
+//
+// Input (env IKLIMCO_BENCH_INPUT): { root, stack, config, secretKeys, program } (coldstart.ts ColdStartInput).
+// Output on stdout: the line "evaluated" the moment the program's graph is complete (the benchmark times up to
+// it), then one line "result <json>": resources without input values (only a hash of each resource's inputs,
+// so no value, secret or not, leaves this process), the ordering reasons by URN, and the start mode.
+import { createHash } from "crypto";
+import * as path from "path";
+import { REPO_ROOT, evaluateProgram } from "./engine";
+import { registerLikePulumi } from "./startup";
+
+interface ChildInput {
+    /** The project directory (where Pulumi.yaml is); the language host runs the program from there. */
+    root: string;
+    stack: string;
+    config: Record<string, string>;
+    secretKeys: string[];
+    program: string;
+}
+
+async function main(): Promise<void> {
+    const input: ChildInput = JSON.parse(process.env.IKLIMCO_BENCH_INPUT ?? "null");
+    if (!input) throw new Error("IKLIMCO_BENCH_INPUT is not set: this file is run by tools/bench.ts");
+    const root = path.resolve(input.root);
+    if (REPO_ROOT !== root) throw new Error(`startup child: the engine's root ${REPO_ROOT} is not the project directory ${root}`);
+    process.chdir(root);
+    const mode = registerLikePulumi(root);
+    const ev = await evaluateProgram({ stack: input.stack, config: input.config, secretKeys: input.secretKeys, program: input.program });
+    process.stdout.write("evaluated\n");
+
+    const urnOf = (r: { urn: { apply: (f: (u: string) => void) => unknown } }) => new Promise<string>((resolve) => r.urn.apply(resolve));
+    const reasons = [];
+    for (const r of ev.registry.reasons) reasons.push({ dependent: r.dependent, why: r.why, on: await Promise.all(r.on.map(urnOf)) });
+    const resources = ev.resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        custom: r.custom,
+        parent: r.parent,
+        provider: r.provider,
+        dependencies: r.dependencies,
+        explicitDependsOn: r.explicitDependsOn,
+        steps: r.steps,
+        inputs: createHash("sha256").update(JSON.stringify(r.plainInputs)).digest("hex"),
+    }));
+    process.stdout.write(`result ${JSON.stringify({ mode, resources, reasons })}\n`);
+}
+
+main().then(
+    () => process.exit(0),
+    (err) => {
+        process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exit(1);
+    },
+);
