@@ -1,0 +1,45 @@
+// Public DNS records (GoDaddy, components/dns). The record resource is a dynamic provider resource, so its
+// type is the generic `pulumi-nodejs:dynamic:Resource`; it is recognised by its inputs {domain, type, name,
+// values, ttl} (see asDnsRecord). The edge nodes' public addresses come from the stack config through the
+// policy config (`edgeIps`), which `npm run plan` and `npm run policy-config` derive from the nodes labelled edge.
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { asDnsRecord } from "../lib/resources";
+
+export const MIN_TTL = 600;
+
+export interface EdgeConfig {
+    edgeIps?: string[];
+}
+
+export const dnsRecordTtl: ResourceValidationPolicy = {
+    name: "dns-record-ttl",
+    description: `Public DNS records have a TTL of at least ${MIN_TTL} seconds (GoDaddy's minimum; lower values are refused or hammer resolvers).`,
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set iklimco:dns.ttl to 600 or more.",
+    validateResource: (args, reportViolation) => {
+        const rec = asDnsRecord(args.type, args.props);
+        if (!rec) return args.notApplicable("not a DNS record");
+        if (!Number.isFinite(rec.ttl) || rec.ttl < MIN_TTL) reportViolation(`${rec.type} ${rec.name}.${rec.domain} has TTL ${rec.ttl}, below ${MIN_TTL}`);
+    },
+};
+
+export const dnsRecordEdgeOnly: ResourceValidationPolicy = {
+    name: "dns-record-edge-only",
+    description: "Public A/AAAA records point only at the public addresses of the edge nodes in the stack config.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { edgeIps: { type: "array", items: { type: "string" } } } },
+    remediationSteps: "Point the record at a node labelled edge, or label the node edge in iklimco:nodes.",
+    validateResource: (args, reportViolation) => {
+        const rec = asDnsRecord(args.type, args.props);
+        if (!rec) return args.notApplicable("not a DNS record");
+        if (rec.type !== "A" && rec.type !== "AAAA") return args.notApplicable(`${rec.type} records carry no address`);
+        const edgeIps = args.getConfig<EdgeConfig>().edgeIps;
+        if (!edgeIps || !edgeIps.length) {
+            reportViolation("the edge nodes' addresses are not in the policy config (edgeIps): pass it with --policy-pack-config (npm run policy-config)");
+            return;
+        }
+        const stray = rec.values.filter((v) => !edgeIps.includes(v));
+        if (!rec.values.length) reportViolation(`${rec.type} ${rec.name}.${rec.domain} has no value`);
+        if (stray.length) reportViolation(`${rec.type} ${rec.name}.${rec.domain} points at ${stray.join(", ")}, not an edge node (${edgeIps.join(", ")})`);
+    },
+};
