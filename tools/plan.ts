@@ -32,10 +32,14 @@ async function main(): Promise<number> {
     return run.code;
 }
 
+// The engine reloads the program's modules for each evaluation, so a ConfigError thrown by the program is an
+// instance of a fresh copy of the class: recognise it by name as well.
+const isConfigError = (err: unknown) => err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError");
+
 main().then(
     (code) => process.exit(code),
     (err) => {
-        process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(err instanceof ConfigError ? 2 : 1);
+        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(isConfigError(err) ? 2 : 1);
     },
 );
