@@ -19,6 +19,10 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             return { roleId: `mock-role-id-${name}` };
         case "vault:appRole/authBackendRoleSecretId:AuthBackendRoleSecretId":
             return { secretId: `mock-secret-id-${name}`, accessor: `mock-accessor-${name}` };
+        case "docker:index/remoteImage:RemoteImage":
+            return { imageId: `sha256:${Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64)}`, repoDigest: String(inputs.name ?? "") };
+        case "docker:index/registryImage:RegistryImage":
+            return { sha256Digest: `sha256:${Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64)}` };
         case "pulumi:pulumi:StackReference":
             // A program that reads another stack (the microservice program reads the platform's outputs) gets
             // them offline from the config key `offline:stackOutputs` (JSON), so it can be planned without state.
