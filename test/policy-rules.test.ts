@@ -237,6 +237,9 @@ describe("policy rules: compliant and violating resources through the analyzer's
             expect((await check(vaultPolicyLeastPrivilege, sudo)).violations[0].message).to.match(/sudo outside the bootstrap/);
             const boot = resource(VAULT_POLICY, "p", { name: "bootstrap", policy: 'path "sys/mounts/*" { capabilities = ["create", "sudo"] }' }, EXPLICIT_VAULT);
             expect((await check(vaultPolicyLeastPrivilege, boot)).violations).to.deep.equal([]);
+            const prefixed = resource(VAULT_POLICY, "p", { name: "iklimco-bootstrap", policy: 'path "sys/mounts/*" { capabilities = ["sudo"] }' }, EXPLICIT_VAULT);
+            expect((await check(vaultPolicyLeastPrivilege, prefixed)).violations).to.deep.equal([]);
+            expect((await check(vaultPolicyLeastPrivilege, prefixed, { "vault-policy-least-privilege": { bootstrapPolicies: ["admin"] } })).violations).to.have.length(1);
             const json = resource(VAULT_POLICY, "p", { name: "x", policy: JSON.stringify({ path: { "+/data/*": { capabilities: ["read"] } } }) }, EXPLICIT_VAULT);
             expect((await check(vaultPolicyLeastPrivilege, json)).violations).to.have.length(1);
             expect((await check(vaultPolicyLeastPrivilege, web)).skipped).to.equal(true);

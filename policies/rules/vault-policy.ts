@@ -4,9 +4,11 @@ import * as vault from "@pulumi/vault";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 
 export interface VaultPolicyConfig {
-    /** Policies allowed to hold `sudo`. */
+    /** Policies allowed to hold `sudo`; by default `bootstrap` and any `<prefix>-bootstrap`. */
     bootstrapPolicies?: string[];
 }
+
+const isBootstrap = (name: string, bootstrap?: string[]) => (bootstrap ? bootstrap.includes(name) : /(^|-)bootstrap$/.test(name));
 
 export interface PolicyRule {
     path: string;
@@ -39,13 +41,15 @@ export function isRootWildcard(path: string): boolean {
     return p === "" || p.startsWith("*") || p.startsWith("+");
 }
 
-export function policyProblems(name: string, text: string, bootstrap: string[]): string[] {
+export function policyProblems(name: string, text: string, bootstrap?: string[]): string[] {
     const problems: string[] = [];
     const rules = parsePolicyRules(text);
     if (!rules.length) problems.push("the policy grants no path (or could not be read)");
     for (const r of rules) {
         if (isRootWildcard(r.path)) problems.push(`path "${r.path}" is a wildcard at the root: it reaches every mount including sys/`);
-        if (r.capabilities.includes("sudo") && !bootstrap.includes(name)) problems.push(`path "${r.path}" grants sudo outside the bootstrap policy (${bootstrap.join(", ")})`);
+        if (r.capabilities.includes("sudo") && !isBootstrap(name, bootstrap)) {
+            problems.push(`path "${r.path}" grants sudo outside the bootstrap policy (${bootstrap ? bootstrap.join(", ") : "bootstrap or <prefix>-bootstrap"})`);
+        }
     }
     return problems;
 }
@@ -54,10 +58,10 @@ export const vaultPolicyLeastPrivilege: ResourceValidationPolicy = {
     name: "vault-policy-least-privilege",
     description: "Every Vault policy is least privilege: no wildcard path at the root, and no sudo outside the bootstrap policy.",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { bootstrapPolicies: { type: "array", items: { type: "string" }, default: ["bootstrap"] } } },
+    configSchema: { properties: { bootstrapPolicies: { type: "array", items: { type: "string" } } } },
     remediationSteps: "Grant each service only its own KV paths (secret/data/<svc>/*), read-only unless it writes.",
     validateResource: validateResourceOfType(vault.Policy, (policy, args, reportViolation) => {
-        const bootstrap = args.getConfig<VaultPolicyConfig>().bootstrapPolicies ?? ["bootstrap"];
+        const bootstrap = args.getConfig<VaultPolicyConfig>().bootstrapPolicies;
         for (const p of policyProblems(String(policy.name ?? args.name), String(policy.policy ?? ""), bootstrap)) reportViolation(p);
     }),
 };
