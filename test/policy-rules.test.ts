@@ -107,7 +107,14 @@ describe("policy rules: compliant and violating resources through the analyzer's
     describe("no-literal-credentials-in-env", () => {
         it("passes *_FILE references and plain settings, flags literal credentials without echoing them", async () => {
             const ok = clone(web);
-            ok.props.taskSpec.containerSpec.env = { LOG_LEVEL: "info", POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password", VAULT_ADDR: "https://vault:8200", KEY_PATH: "/x" };
+            ok.props.taskSpec.containerSpec.env = {
+                LOG_LEVEL: "info",
+                POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password",
+                GF_SECURITY_ADMIN_PASSWORD__FILE: "/run/secrets/grafana_admin_password",
+                VAULT_ADDR: "https://vault:8200",
+                KEY_PATH: "/x",
+                ETCD_INITIAL_CLUSTER_TOKEN: "iklimco-etcd",
+            };
             expect((await check(noLiteralCredentialsInEnv, ok)).violations).to.deep.equal([]);
             const bad = clone(web);
             bad.props.taskSpec.containerSpec.env = { POSTGRES_PASSWORD: "hunter2", VAULT_TOKEN: "s.abc", RABBITMQ_ERLANG_COOKIE: "c00kie", APISIX_ADMIN_KEY: "k" };

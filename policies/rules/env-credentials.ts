@@ -6,8 +6,11 @@ import { CREDENTIAL_NAME, TYPES, envMap } from "../lib/resources";
 
 /** Names that reference a secret file rather than carrying one. */
 const FILE_REFERENCE = /_FILE$|_PATH$|_DIR$/i;
-/** Names that look like credentials but are not (a key's location, a public address, a role name). */
-const NOT_A_CREDENTIAL = /(_ADDR|_URL|_HOST|_PORT|_NAME|_USER(NAME)?|_MOUNT|_ALGORITHM|_LENGTH|_TTL|_TYPE)$/i;
+/**
+ * Names that look like credentials but are not: a key's address or size, a public key, etcd's initial cluster
+ * token (a cluster identifier that keeps two clusters from merging, not a secret).
+ */
+const NOT_A_CREDENTIAL = /(_ADDR|_URL|_HOST|_PORT|_NAME|_USER(NAME)?|_MOUNT|_ALGORITHM|_LENGTH|_TTL|_TYPE|_SIZE|PUBLIC_?KEY|INITIAL_CLUSTER_TOKEN)$/i;
 
 export function credentialEnvProblems(env: Record<string, unknown>): string[] {
     const problems: string[] = [];
