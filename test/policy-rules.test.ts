@@ -2,26 +2,34 @@
 // (policies/lib/run.ts), including notApplicable for resources a rule does not cover. Compliant services are
 // the ones the real service builder produces (test/fixtures/builder-program.ts under the offline engine).
 import { expect } from "chai";
+import * as fs from "fs";
 import * as path from "path";
 import { PolicyResource } from "@pulumi/policy";
 import { POLICIES } from "../policies/all";
-import { approleRoleBounded } from "../policies/rules/approle";
-import { dnsRecordEdgeOnly, dnsRecordTtl } from "../policies/rules/dns";
-import { noLiteralCredentialsInEnv } from "../policies/rules/env-credentials";
-import { imagePinnedByDigest, imageTagNotLatest, parseImageRef } from "../policies/rules/image-tag";
-import { overlayNetworkEncrypted } from "../policies/rules/network";
-import { explicitProvider } from "../policies/rules/provider";
-import { serviceHealthCheck } from "../policies/rules/service-health";
-import { serviceResourceLimits } from "../policies/rules/service-limits";
-import { serviceRestartPolicy } from "../policies/rules/service-restart";
-import { serviceUpdateRollback } from "../policies/rules/service-update";
-import { statefulSurvivesNodeLoss } from "../policies/rules/stateful-quorum";
-import { statefulStopFirst } from "../policies/rules/stateful-update";
-import { noDockerSocketMount, secretFileMode } from "../policies/rules/swarm-hardening";
-import { vaultAuditDevice } from "../policies/rules/vault-audit";
-import { vaultAuthMethods, vaultDedicatedNodes, vaultKvVersioned, vaultUnprivileged } from "../policies/rules/vault-hardening";
-import { vaultPolicyLeastPrivilege } from "../policies/rules/vault-policy";
-import { vaultListenerTls } from "../policies/rules/vault-tls";
+import { parseImageRef } from "../policies/lib/images";
+import { approleRoleBounded } from "../policies/rules/approle-role-bounded";
+import { dnsRecordEdgeOnly } from "../policies/rules/dns-record-edge-only";
+import { dnsRecordTtl } from "../policies/rules/dns-record-ttl";
+import { explicitProvider } from "../policies/rules/explicit-provider";
+import { imagePinnedByDigest } from "../policies/rules/image-pinned-by-digest";
+import { imageTagNotLatest } from "../policies/rules/image-tag-not-latest";
+import { noDockerSocketMount } from "../policies/rules/no-docker-socket-mount";
+import { noLiteralCredentialsInEnv } from "../policies/rules/no-literal-credentials-in-env";
+import { overlayNetworkEncrypted } from "../policies/rules/overlay-network-encrypted";
+import { secretFileMode } from "../policies/rules/secret-file-mode";
+import { serviceHealthCheck } from "../policies/rules/service-health-check";
+import { serviceResourceLimits } from "../policies/rules/service-resource-limits";
+import { serviceRestartPolicy } from "../policies/rules/service-restart-policy";
+import { serviceUpdateRollback } from "../policies/rules/service-update-rollback";
+import { statefulStopFirst } from "../policies/rules/stateful-stop-first";
+import { statefulSurvivesNodeLoss } from "../policies/rules/stateful-survives-node-loss";
+import { vaultAuditDevice } from "../policies/rules/vault-audit-device";
+import { vaultAuthMethods } from "../policies/rules/vault-auth-methods";
+import { vaultDedicatedNodes } from "../policies/rules/vault-dedicated-nodes";
+import { vaultKvVersioned } from "../policies/rules/vault-kv-versioned";
+import { vaultListenerTls } from "../policies/rules/vault-listener-tls";
+import { vaultPolicyLeastPrivilege } from "../policies/rules/vault-policy-least-privilege";
+import { vaultUnprivileged } from "../policies/rules/vault-unprivileged-user";
 import { NotApplicableError, PlannedResource, resourceArgs, stackArgs } from "../policies/lib/run";
 import { Evaluation, FIXTURES, NETWORK, SERVICE, evaluateStack, named } from "./harness";
 import { EXPLICIT_VAULT, check, checkStack, clone, planned, resource } from "./support/policy";
@@ -76,6 +84,21 @@ describe("policy rules: compliant and violating resources through the analyzer's
             expect(p.description.length, p.name).to.be.greaterThan(30);
             expect(["advisory", "mandatory"]).to.include(p.enforcementLevel);
         }
+    });
+
+    it("each rule is its own module named after it, and only policies/index.ts constructs the PolicyPack", () => {
+        const dir = path.join(__dirname, "..", "policies", "rules");
+        const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
+        expect(files.map((f) => f.slice(0, -3))).to.deep.equal(POLICIES.map((p) => p.name).sort());
+        for (const f of files) {
+            const mod = require(path.join(dir, f));
+            const exported = Object.values(mod).filter((v: any) => v && typeof v === "object" && typeof v.name === "string" && ("validateResource" in v || "validateStack" in v));
+            expect(exported.map((p: any) => p.name), f).to.deep.equal([f.slice(0, -3)]);
+        }
+        const sources = (d: string): string[] =>
+            fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(d, e.name)) : e.name.endsWith(".ts") ? [path.join(d, e.name)] : []));
+        const constructing = sources(path.join(__dirname, "..", "policies")).filter((f) => /new PolicyPack\(/.test(fs.readFileSync(f, "utf8")));
+        expect(constructing.map((f) => path.relative(path.join(__dirname, ".."), f))).to.deep.equal(["policies/index.ts"]);
     });
 
     describe("image-tag-not-latest / image-pinned-by-digest", () => {

@@ -1,5 +1,4 @@
-// From Docker's Swarm security notes: secrets are files readable only by the service's user (the default
-// mode is 0444), and the Docker socket is root on the host for whatever can reach it.
+// Docker's Swarm secrets notes: secret files are readable only by the service's user (the default mode is 0444).
 import * as docker from "@pulumi/docker";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 
@@ -18,14 +17,3 @@ export const secretFileMode: ResourceValidationPolicy = {
     }),
 };
 
-export const noDockerSocketMount: ResourceValidationPolicy = {
-    name: "no-docker-socket-mount",
-    description: "Services do not mount the Docker socket; whoever reaches it controls the node as root.",
-    enforcementLevel: "advisory",
-    remediationSteps: "Run the job through a manager command (managerScript) instead of giving a container the socket.",
-    validateResource: validateResourceOfType(docker.Service, (svc, _args, reportViolation) => {
-        for (const m of svc.taskSpec?.containerSpec?.mounts ?? []) {
-            if (/docker\.sock$/.test(String(m.source ?? "")) || /docker\.sock$/.test(String(m.target ?? ""))) reportViolation(`mounts the Docker socket at ${m.target}`);
-        }
-    }),
-};

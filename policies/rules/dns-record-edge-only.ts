@@ -1,27 +1,12 @@
-// Public DNS records (GoDaddy, components/dns). The record resource is a dynamic provider resource, so its
-// type is the generic `pulumi-nodejs:dynamic:Resource`; it is recognised by its inputs {domain, type, name,
-// values, ttl} (see asDnsRecord). The edge nodes' public addresses come from the stack config through the
-// policy config (`edgeIps`), which `npm run plan` and `npm run policy-config` derive from the nodes labelled edge.
+// Public A/AAAA records point only at the edge nodes. The edge nodes' public addresses come from the stack
+// config through the policy config (`edgeIps`), which `npm run plan` and `npm run policy-config` derive from
+// the nodes labelled edge (policies/lib/config.ts).
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { asDnsRecord } from "../lib/resources";
-
-export const MIN_TTL = 600;
 
 export interface EdgeConfig {
     edgeIps?: string[];
 }
-
-export const dnsRecordTtl: ResourceValidationPolicy = {
-    name: "dns-record-ttl",
-    description: `Public DNS records have a TTL of at least ${MIN_TTL} seconds (GoDaddy's minimum; lower values are refused or hammer resolvers).`,
-    enforcementLevel: "mandatory",
-    remediationSteps: "Set iklimco:dns.ttl to 600 or more.",
-    validateResource: (args, reportViolation) => {
-        const rec = asDnsRecord(args.type, args.props);
-        if (!rec) return args.notApplicable("not a DNS record");
-        if (!Number.isFinite(rec.ttl) || rec.ttl < MIN_TTL) reportViolation(`${rec.type} ${rec.name}.${rec.domain} has TTL ${rec.ttl}, below ${MIN_TTL}`);
-    },
-};
 
 export const dnsRecordEdgeOnly: ResourceValidationPolicy = {
     name: "dns-record-edge-only",
