@@ -219,6 +219,9 @@ describe("policy rules: compliant and violating resources through the analyzer's
             expect((await checkStack(statefulSurvivesNodeLoss, two)).violations).to.have.length(1);
             expect((await checkStack(statefulSurvivesNodeLoss, two, { "stateful-survives-node-loss": { minMembers: 2 } })).violations).to.deep.equal([]);
             expect((await checkStack(statefulSurvivesNodeLoss, [web])).skipped).to.equal(true);
+            // SWAG is stateful (its config volume) but one instance by design: no quorum to keep.
+            expect((await checkStack(statefulSurvivesNodeLoss, [member(db, "swag", 1, "iklimco-edge-1")])).skipped).to.equal(true);
+            expect((await checkStack(statefulSurvivesNodeLoss, [member(db, "swag", 1, "e1")], { "stateful-survives-node-loss": { components: ["swag"] } })).violations).to.have.length(1);
             expect((await checkStack(statefulSurvivesNodeLoss, [net])).skipped).to.equal(true);
         });
     });
@@ -311,6 +314,9 @@ describe("policy rules: compliant and violating resources through the analyzer's
             expect((await check(dnsRecordTtl, goDaddyRecord({})))).to.deep.include({ skipped: false, violations: [] });
             expect((await check(dnsRecordTtl, goDaddyRecord({ ttl: 60 }))).violations[0].message).to.match(/TTL 60, below 600/);
             expect((await check(dnsRecordTtl, resource(DYNAMIC, "other", { foo: 1 }, null))).skipped).to.equal(true);
+            // The DNS component names its type: pulumi-nodejs:dynamic/godaddy:GoDaddyRecord.
+            const named = { ...goDaddyRecord({ ttl: 60 }), type: "pulumi-nodejs:dynamic/godaddy:GoDaddyRecord" };
+            expect((await check(dnsRecordTtl, named)).violations[0].message).to.match(/TTL 60/);
             expect((await check(dnsRecordTtl, web)).skipped).to.equal(true);
         });
         it("dns-record-edge-only: edge addresses pass, others fail, a missing config fails, CNAMEs are skipped", async () => {

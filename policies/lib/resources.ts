@@ -86,10 +86,13 @@ export function envMap(env: unknown): Record<string, unknown> {
 }
 
 /**
- * The GoDaddy DNS record is a dynamic provider resource (components/dns, built in parallel): every dynamic
- * resource has the type `pulumi-nodejs:dynamic:Resource`, so it is recognised by its inputs
- * `{domain, type, name, values, ttl}`.
+ * The GoDaddy DNS record is a dynamic provider resource (components/dns). A dynamic resource has the generic
+ * type `pulumi-nodejs:dynamic:Resource`, or `pulumi-nodejs:dynamic/<module>:<Kind>` when it names itself (the DNS
+ * component's GoDaddyRecord is `pulumi-nodejs:dynamic/godaddy:GoDaddyRecord`): either is recognised as a record
+ * by its inputs `{domain, type, name, values, ttl}`, so the rule does not depend on how the record is named.
  */
+export const isDynamicType = (type: string) => type === TYPES.dynamic || type.startsWith("pulumi-nodejs:dynamic/");
+
 export interface DnsRecordProps {
     domain: string;
     type: string;
@@ -99,7 +102,7 @@ export interface DnsRecordProps {
 }
 
 export function asDnsRecord(type: string, props: Record<string, any>): DnsRecordProps | undefined {
-    if (type !== TYPES.dynamic) return undefined;
+    if (!isDynamicType(type)) return undefined;
     const keys = ["domain", "type", "name", "values", "ttl"];
     if (!keys.every((k) => k in props)) return undefined;
     return { domain: props.domain, type: props.type, name: props.name, values: Array.isArray(props.values) ? props.values : [props.values], ttl: Number(props.ttl) };

@@ -10,6 +10,11 @@ import { STATEFUL_COMPONENTS, ServiceFacts, serviceFacts } from "../lib/resource
 export interface QuorumConfig {
     /** Members a stateful component needs; 3 tolerates one lost node. */
     minMembers?: number;
+    /**
+     * The quorum clusters (default etcd, patroni, postgres, mongodb, rabbitmq, vault). Other stateful services
+     * (SWAG's config volume, Grafana) are single instances by design: they update stop-first but form no quorum.
+     */
+    components?: string[];
 }
 
 interface Member {
@@ -63,18 +68,19 @@ export const statefulSurvivesNodeLoss: StackValidationPolicy = {
     description:
         "Each stateful cluster (etcd, Patroni, MongoDB, RabbitMQ, Vault) has enough members, each pinned to its own node, to keep a quorum when any one node is lost.",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { minMembers: { type: "integer", minimum: 1, default: 3 } } },
+    configSchema: { properties: { minMembers: { type: "integer", minimum: 1, default: 3 }, components: { type: "array", items: { type: "string" } } } },
     remediationSteps: "Label at least three nodes for the component in the stack config; the component declares one member per labelled node.",
     validateStack: validateStackResourcesOfType(docker.Service, (services, args, reportViolation) => {
-        const minMembers = args.getConfig<QuorumConfig>().minMembers ?? 3;
+        const cfg = args.getConfig<QuorumConfig>();
+        const minMembers = cfg.minMembers ?? 3;
+        const clusters: readonly string[] = cfg.components ?? STATEFUL_COMPONENTS;
         const byComponent = new Map<string, Member[]>();
         args.resources.forEach((r, i) => {
             const facts = serviceFacts(services[i] as Record<string, unknown>);
-            if (!facts.component || !facts.stateful) return;
-            if (!(STATEFUL_COMPONENTS as readonly string[]).includes(facts.component) && facts.statefulLabel !== true) return;
+            if (!facts.component || !clusters.includes(facts.component)) return;
             (byComponent.get(facts.component) ?? byComponent.set(facts.component, []).get(facts.component)!).push({ urn: r.urn, facts });
         });
-        if (!byComponent.size) args.notApplicable("no stateful services in the stack");
+        if (!byComponent.size) args.notApplicable("no member of a quorum cluster in the stack");
         for (const [component, members] of [...byComponent.entries()].sort()) {
             for (const p of quorumProblems(component, members, minMembers)) reportViolation(p.message, p.urn);
         }
