@@ -20,5 +20,15 @@ steps.realise(12, swarm.network);
 // Step 11: generated infrastructure secrets.
 const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-infra-secrets`, { config, provider: swarm.provider }));
 
+// --- policy (issue 8) ---
+// The policy pack (policies/) checks this program's plan: offline in `npm run plan`, for real with
+// `pulumi preview|up --policy-pack policies`. The microservice program (microservice/) reads the outputs
+// exported below through a StackReference; `microserviceSecrets` comes with the Vault component (step 16).
+
 export const networkName = swarm.network.name;
 export const rabbitmqErlangCookieSecret = infraSecrets.rabbitmqErlangCookie.swarmName;
+export const networkId = swarm.network.id;
+export const dockerHost = config.docker.host;
+export const dockerSshOpts = config.docker.sshOpts;
+export const registryServer = config.registry.server;
+export const registryUsername = config.registry.username ?? "";

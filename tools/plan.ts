@@ -1,9 +1,9 @@
 // `npm run plan -- --stack <name> [--json]`: evaluates the real program against Pulumi.<name>.yaml under the
-// mock engine and prints what it would deploy, with no credentials and no secret values.
+// mock engine and prints what it would deploy, with no credentials and no secret values, then the policy pack's
+// violations; a mandatory one exits 1.
 import { ConfigError } from "../components/config";
-import { evaluateProgram } from "./offline/engine";
-import { buildPlan, renderPlanText } from "./offline/plan";
-import { listStacks, readStackConfig } from "./offline/stack-config";
+import { runPlan } from "./offline/run-plan";
+import { listStacks } from "./offline/stack-config";
 
 interface PlanArgs {
     stack: string;
@@ -25,17 +25,21 @@ function parseArgs(argv: string[]): PlanArgs {
 
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
-    const cfg = readStackConfig(args.stack);
-    const ev = await evaluateProgram({ stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys });
-    const plan = buildPlan(ev, cfg.secrets);
-    process.stdout.write((args.json ? JSON.stringify(plan, null, 2) : renderPlanText(plan)) + "\n");
-    return 0;
+    // The plan, then the policy pack over it: a mandatory violation exits 1 (issue 8).
+    const run = await runPlan({ stack: args.stack, json: args.json });
+    process.stdout.write(run.stdout + "\n");
+    if (run.stderr) process.stderr.write(run.stderr);
+    return run.code;
 }
+
+// The engine reloads the program's modules for each evaluation, so a ConfigError thrown by the program is an
+// instance of a fresh copy of the class: recognise it by name as well.
+const isConfigError = (err: unknown) => err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError");
 
 main().then(
     (code) => process.exit(code),
     (err) => {
-        process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(err instanceof ConfigError ? 2 : 1);
+        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(isConfigError(err) ? 2 : 1);
     },
 );

@@ -5,8 +5,19 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { VersionedSecret } from "./secret";
 
+/**
+ * What a service can mount: a VersionedSecret of this program, or a Swarm secret another stack created (the
+ * microservice deploy mounts the AppRole secrets the platform stack made).
+ */
+export interface MountableSecret {
+    secret: { id: pulumi.Input<string> };
+    swarmName: pulumi.Input<string>;
+    /** /run/secrets/<logical name>. */
+    target: string;
+}
+
 export interface SecretMount {
-    secret: VersionedSecret;
+    secret: VersionedSecret | MountableSecret;
     /** Defaults to /run/secrets/<logicalName>. */
     target?: string;
     mode?: number;
@@ -122,7 +133,8 @@ const toLabelList = (labels: Record<string, string>) =>
 export interface SwarmContext {
     stackName: string;
     provider: docker.Provider;
-    network: docker.Network;
+    /** Only its id is used: the network of this program, or one read from the platform stack. */
+    network: Pick<docker.Network, "id">;
 }
 
 export interface BuiltService {

@@ -1,5 +1,6 @@
 // What real providers compute and the mock monitor cannot: without these, applies on them never resolve.
 // Values are derived from the resource name only, so two evaluations produce identical inputs.
+import * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (type) {
@@ -18,6 +19,14 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             return { roleId: `mock-role-id-${name}` };
         case "vault:appRole/authBackendRoleSecretId:AuthBackendRoleSecretId":
             return { secretId: `mock-secret-id-${name}`, accessor: `mock-accessor-${name}` };
+        case "docker:index/remoteImage:RemoteImage":
+            return { imageId: `sha256:${Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64)}`, repoDigest: String(inputs.name ?? "") };
+        case "docker:index/registryImage:RegistryImage":
+            return { sha256Digest: `sha256:${Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64)}` };
+        case "pulumi:pulumi:StackReference":
+            // A program that reads another stack (the microservice program reads the platform's outputs) gets
+            // them offline from the config key `offline:stackOutputs` (JSON), so it can be planned without state.
+            return { outputs: JSON.parse(new pulumi.Config("offline").get("stackOutputs") ?? "{}"), secretOutputNames: [] };
         default:
             return {};
     }

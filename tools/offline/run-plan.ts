@@ -1,0 +1,33 @@
+// One offline plan: evaluate the program for a stack, build the plan document, run the policy pack over it.
+// `npm run plan` (tools/plan.ts) is this with arguments from the command line; tests call it with a fixture
+// program or config overrides. Exit code: 0, or 1 when a mandatory policy is violated.
+import { evaluateProgram } from "./engine";
+import { PlanDocument, buildPlan, renderPlanText } from "./plan";
+import { PolicyReport, evaluatePolicies, policyConfigFromStack, renderPolicyText } from "./policy";
+import { readStackConfig } from "./stack-config";
+
+export interface RunPlanOptions {
+    stack: string;
+    json?: boolean;
+    /** Another program than index.ts (tests: a fixture under test/fixtures). */
+    program?: string;
+    overrides?: Record<string, unknown>;
+    secrets?: Record<string, string>;
+}
+
+export interface PlanRun {
+    code: number;
+    stdout: string;
+    stderr: string;
+    plan: PlanDocument & { policy: PolicyReport };
+}
+
+export async function runPlan(opts: RunPlanOptions): Promise<PlanRun> {
+    const cfg = readStackConfig(opts.stack, opts.overrides, opts.secrets);
+    const ev = await evaluateProgram({ stack: opts.stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program });
+    const policy = await evaluatePolicies(ev, policyConfigFromStack(cfg.config));
+    const plan = { ...buildPlan(ev, cfg.secrets), policy };
+    const stdout = opts.json ? JSON.stringify(plan, null, 2) : `${renderPlanText(plan)}\n\n${renderPolicyText(policy)}`;
+    const stderr = policy.mandatory ? `${policy.mandatory} mandatory policy violation(s): this plan must not be applied.\n${renderPolicyText(policy)}\n` : "";
+    return { code: policy.mandatory ? 1 : 0, stdout, stderr, plan };
+}
