@@ -2,6 +2,7 @@
 // root: it loads the validated config, builds the components in pipeline order and exports what the deploy
 // workflow and operators read. The order between components comes from the data passed between them.
 import { loadConfig } from "./components/config";
+import { InfraDb } from "./components/infra-db";
 import { InfraSecrets } from "./components/infra-db/secrets";
 import { resetPipeline } from "./components/pipeline";
 import { SwarmFoundation } from "./components/swarm";
@@ -20,5 +21,15 @@ steps.realise(12, swarm.network);
 // Step 11: generated infrastructure secrets.
 const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-infra-secrets`, { config, provider: swarm.provider }));
 
+// --- infradb (issue 3) ---
+// Steps 9, 12, 15, 18: the infra/DB services (etcd, Patroni, MongoDB, RabbitMQ, APISIX, SWAG, Grafana) and the
+// SWAG files; their public fields (topologies, services to wait on, secrets) are what later components read.
+const infraDb = new InfraDb(`${config.stackName}-infra-db`, { config, services: swarm.services, secrets: infraSecrets });
+
 export const networkName = swarm.network.name;
 export const rabbitmqErlangCookieSecret = infraSecrets.rabbitmqErlangCookie.swarmName;
+export const etcdClientEndpoints = infraDb.etcdClientEndpoints;
+export const patroniHosts = infraDb.patroniHosts;
+export const databaseMongodbHost = infraDb.databaseMongodbHost;
+export const swagNode = infraDb.swag.node;
+export const infraServices = Object.fromEntries(Object.entries(infraDb.services).map(([k, v]) => [k, v.map((x) => x.name)]));
