@@ -32,4 +32,4 @@ export const etcdClientEndpoints = infraDb.etcdClientEndpoints;
 export const patroniHosts = infraDb.patroniHosts;
 export const databaseMongodbHost = infraDb.databaseMongodbHost;
 export const swagNode = infraDb.swag.node;
-export const infraServices = Object.fromEntries(Object.entries(infraDb.services).map(([k, v]) => [k, v.map((x) => x.name)]));
+export const infraServices = Object.fromEntries(Object.entries(infraDb.services).map(([k, v]) => [k, v.map((x: { name: unknown }) => x.name)]));

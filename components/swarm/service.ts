@@ -131,6 +131,15 @@ export interface BuiltService {
     swarmName: string;
 }
 
+// Every builder of this evaluation of the program (a fresh module instance per evaluation), so the stack-file
+// renderer reads the very specs the services were built from.
+const builders: ServiceBuilder[] = [];
+
+/** The service builders created in this evaluation of the program, in creation order. */
+export function serviceBuilders(): readonly ServiceBuilder[] {
+    return builders;
+}
+
 /**
  * Builds Swarm services with the house defaults and remembers every spec it built, in order, for the
  * stack-file renderer and the tests.
@@ -138,7 +147,9 @@ export interface BuiltService {
 export class ServiceBuilder {
     readonly built: BuiltService[] = [];
 
-    constructor(readonly ctx: SwarmContext) {}
+    constructor(readonly ctx: SwarmContext) {
+        builders.push(this);
+    }
 
     swarmName(spec: Pick<ServiceSpec, "name">): string {
         return `${this.ctx.stackName}_${spec.name}`;
