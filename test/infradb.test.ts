@@ -236,6 +236,9 @@ describe("step 9: SWAG files rendered from config", () => {
         const site = all["/mnt/storagebox/swag/site-confs/default.conf"].content;
         expect(site).to.include("include /config/nginx/proxy-confs/*.subdomain.conf;");
         expect(site).to.include("return 301 https://$host$request_uri;");
+        // SWAG's health check probes the location the default site answers.
+        expect(site).to.match(/location = \/healthz \{[^}]*return 200/);
+        expect(input(servicesOf(ev, "swag")[0], "taskSpec.containerSpec.healthcheck.tests")).to.deep.equal(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:80/healthz"]);
         // Fewer records, fewer files: the list comes from config.
         const fewer = await evaluateStack("prod", { overrides: { "iklimco:dns": { provider: "godaddy", records: ["api"] } } });
         expect(Object.keys(files(fewer)).filter((p) => p.includes("proxy-confs"))).to.deep.equal(["/mnt/storagebox/swag/proxy-confs/api.subdomain.conf"]);

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodesWithLabel } from "../config";
 import { pipeline } from "../pipeline";
 import { managerScript, sha256 } from "../swarm";
-import { ModuleContext } from "./common";
+import { ModuleContext, httpCheck } from "./common";
 import { APISIX_GATEWAY_PORT } from "./apisix";
 import { GRAFANA_PORT } from "./grafana";
 import { RABBITMQ_MANAGEMENT_PORT } from "./rabbitmq";
@@ -23,6 +23,8 @@ export const SWAG_SITE_CONFS_TARGET = "/config/nginx/site-confs";
 export const SWAG_PROXY_CONFS_TARGET = "/config/nginx/proxy-confs";
 /** certbot-dns-godaddy's credentials file, as SWAG's DNSPLUGIN=godaddy expects it. */
 export const GODADDY_INI = "godaddy.ini";
+/** Answered on port 80 by the rendered default site: SWAG's health check. */
+export const SWAG_HEALTH_PATH = "/healthz";
 
 /** Where each public name is proxied: the overlay DNS name and port of the service behind it. */
 export interface SwagRoute {
@@ -68,6 +70,11 @@ export function renderSiteDefault(): string {
         "    listen 80 default_server;",
         "    listen [::]:80 default_server;",
         "    server_name _;",
+        "    # The service's health check: nginx answers with its configuration loaded.",
+        `    location = ${SWAG_HEALTH_PATH} {`,
+        "        access_log off;",
+        "        return 200 \"ok\\n\";",
+        "    }",
         "    location / {",
         "        return 301 https://$host$request_uri;",
         "    }",
@@ -208,7 +215,8 @@ export function declareSwag(ctx: ModuleContext): SwagServices {
                 { target: 80, published: 80, mode: "ingress" },
                 { target: 443, published: 443, mode: "ingress" },
             ],
-            healthcheck: { test: ["CMD", "nc", "-z", "127.0.0.1", "443"], startPeriod: "180s" },
+            // The first start obtains the certificate (DNS propagation wait included) before nginx listens.
+            healthcheck: { test: httpCheck(`http://127.0.0.1:80${SWAG_HEALTH_PATH}`), startPeriod: "300s" },
             resources: { cpus: 1, memoryMb: 512 },
         },
         // The bind-mounted directories must exist before a task is placed: step 9 creates them.

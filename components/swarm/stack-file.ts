@@ -4,6 +4,7 @@
 // never a copy, so the two views cannot drift. Secrets are external (Pulumi creates them, content-hashed),
 // and so is the overlay; volumes carry their full Swarm names.
 import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
 import { BuiltService, HOUSE_DEFAULTS, ServiceBuilder, houseLabels, updateOrder } from "./service";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -107,4 +108,17 @@ export async function renderStackFiles(builders: readonly ServiceBuilder[], stac
         }
     }
     return files;
+}
+
+/** `docker stack deploy` interpolates `${VAR}` and `$VAR` everywhere in the file: every literal `$` is `$$`. */
+export function escapeInterpolation<T>(value: T): T {
+    if (typeof value === "string") return value.replace(/\$/g, "$$$$") as T;
+    if (Array.isArray(value)) return value.map((v) => escapeInterpolation(v)) as T;
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeInterpolation(v)])) as T;
+    return value;
+}
+
+/** The stack file's text: YAML without anchors (operators diff it), `$` escaped for compose interpolation. */
+export function composeText(doc: ComposeDoc): string {
+    return YAML.stringify(escapeInterpolation(doc), { lineWidth: 0, aliasDuplicateObjects: false });
 }

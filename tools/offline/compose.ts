@@ -2,8 +2,7 @@
 // rendered from the service builders of that very evaluation (components/swarm/stack-file.ts).
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
-import type { ComposeDoc } from "../../components/swarm/stack-file";
+import { ComposeDoc, composeText } from "../../components/swarm/stack-file";
 import { Evaluation } from "./engine";
 
 type ServiceModule = typeof import("../../components/swarm/service");
@@ -16,7 +15,7 @@ export async function stackFilesOf(ev: Evaluation): Promise<Map<string, ComposeD
 }
 
 export function stackFileText(doc: ComposeDoc): string {
-    return "# Rendered by `npm run plan -- --compose` from the Pulumi program's service specs: do not edit.\n" + YAML.stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+    return "# Rendered by `npm run plan -- --compose` from the Pulumi program's service specs: do not edit.\n" + composeText(doc);
 }
 
 export async function writeStackFiles(ev: Evaluation, dir: string): Promise<string[]> {
