@@ -29,15 +29,15 @@ export function rabbitTopology(cfg: Pick<PlatformConfig, "nodes" | "stackName">)
     return { members, nodeNames: members.map((m) => `rabbit@${m.name}`), amqpHosts: members.map((m) => `${m.name}:${RABBITMQ_AMQP_PORT}`) };
 }
 
-/** rabbitmq.conf without the password (the entrypoint appends `default_pass`). */
-export function renderRabbitConfig(t: RabbitTopology): string {
+/** rabbitmq.conf without the password (the entrypoint appends `default_pass`). Ports are fixed in the stack. */
+export function renderRabbitConfig(t: Pick<RabbitTopology, "nodeNames">, ports = { amqp: RABBITMQ_AMQP_PORT, management: RABBITMQ_MANAGEMENT_PORT }): string {
     return [
         "cluster_formation.peer_discovery_backend = classic_config",
         ...t.nodeNames.map((n, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${n}`),
         "cluster_partition_handling = pause_minority",
         "loopback_users.guest = true",
-        `listeners.tcp.default = ${RABBITMQ_AMQP_PORT}`,
-        `management.tcp.port = ${RABBITMQ_MANAGEMENT_PORT}`,
+        `listeners.tcp.default = ${ports.amqp}`,
+        `management.tcp.port = ${ports.management}`,
         `default_user = ${INFRA_USERS.rabbitmqAdmin}`,
         "default_user_tags.administrator = true",
     ].join("\n");
