@@ -1,8 +1,10 @@
 // The rendered infra/DB stack on a real swarm: `docker stack deploy` accepts the very stack file the program
 // renders, every service converges, and every secret is readable at its target inside its container.
-// Images are swapped for the busybox stand-in (no image can be pulled here); a service's command is replaced by
-// a stand-in that serves what its real health check probes, and a health check is replaced only where busybox
-// cannot run it (python3, mongosh, rabbitmq-diagnostics, curl). Resource limits are made small (shared
+// Images are swapped for stand-ins built from local files (no image can be pulled here): etcd runs the real
+// etcd (Debian's binary on a busybox root) with the rendered environment, data volume and health check; every
+// other service runs busybox, its command replaced by a stand-in that serves what its real health check
+// probes, and a health check is replaced only where busybox cannot run it (python3, mongosh,
+// rabbitmq-diagnostics, curl). Resource limits are made small (shared
 // machine), published ports are left to Swarm to pick, and secret names carry this test's prefix.
 // Everything created is named `tinfra-<pid>...` and removed afterwards; node labels are removed if added here.
 import { expect } from "chai";
@@ -36,16 +38,47 @@ function runnable(test: string[]): boolean {
     return false;
 }
 
+/** Debian's etcd (dynamically linked against libc only) on a busybox root: real etcd, busybox wget. */
+function ensureEtcdImage(busybox: string): string {
+    const tag = "tinfra-test/etcd:3.4";
+    if (dockerOk(["image", "inspect", tag])) return tag;
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "tinfra-etcd-image-"));
+    try {
+        const files = ["/usr/bin/etcd", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"];
+        for (const f of files) {
+            fs.mkdirSync(path.join(root, path.dirname(f)), { recursive: true });
+            fs.copyFileSync(fs.realpathSync(f), path.join(root, f));
+            fs.chmodSync(path.join(root, f), 0o755);
+        }
+        const dockerfile = `FROM ${busybox}\nCOPY . /\nENTRYPOINT ["/usr/bin/etcd"]\n`;
+        fs.writeFileSync(path.join(root, "Dockerfile"), dockerfile);
+        const r = spawnSync("docker", ["build", "-q", "-t", tag, root], { encoding: "utf8", timeout: 300_000, env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+        if (r.status !== 0) throw new Error(`building ${tag} failed: ${r.stderr}`);
+        return tag;
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
 export interface StandIn {
     doc: any;
     /** Services whose real health check was kept. */
     keptHealthChecks: string[];
 }
 
-export function standIn(doc: any, image: string, secretPrefix: string): StandIn {
+export function standIn(doc: any, image: string, secretPrefix: string, etcdImage: string): StandIn {
     const out = JSON.parse(JSON.stringify(doc));
     const kept: string[] = [];
     for (const [name, svc] of Object.entries<any>(out.services)) {
+        svc.healthcheck.interval = "2s";
+        svc.stop_grace_period = "2s";
+        if (svc.deploy.labels["com.iklimco.component"] === "etcd") {
+            // The real thing: rendered environment, volume and health check unchanged.
+            svc.image = etcdImage;
+            svc.deploy.resources = { limits: { cpus: "0.5", memory: "128M" } };
+            kept.push(name);
+            continue;
+        }
         const targets: string[] = (svc.secrets ?? []).map((s: any) => s.target);
         const checks = targets.map((t) => `test -r ${t}`);
         svc.image = image;
@@ -62,8 +95,6 @@ export function standIn(doc: any, image: string, secretPrefix: string): StandIn 
         }
         // The stand-in fails like the real entrypoints do when a secret file is missing.
         svc.entrypoint = ["/bin/sh", "-c", [...checks.map((c) => `${c} || { echo "missing secret" >&2; exit 1; }`), serve].join("\n")];
-        svc.healthcheck.interval = "2s";
-        svc.stop_grace_period = "2s";
         svc.deploy.resources = { limits: { cpus: "0.1", memory: "32M" } };
         if (svc.ports) svc.ports = svc.ports.map((p: any) => ({ target: p.target, protocol: p.protocol, mode: p.mode }));
     }
@@ -77,7 +108,7 @@ function containerOf(service: string): string {
     return id;
 }
 
-describe("infra/DB stack on a real swarm (busybox stand-in)", function () {
+describe("infra/DB stack on a real swarm (stand-in images: real etcd, busybox for the rest)", function () {
     this.timeout(600_000);
     const created = { secrets: [] as string[], labels: [] as string[], network: "", stack: false, volumes: [] as string[], dir: "" };
     let node = "";
@@ -145,7 +176,7 @@ describe("infra/DB stack on a real swarm (busybox stand-in)", function () {
         const files = await stackFilesOf(ev);
         expect([...files.keys()]).to.deep.equal(["docker-stack-infra_db-prod.yml"]);
         const rendered = files.get("docker-stack-infra_db-prod.yml")!;
-        const { doc, keptHealthChecks } = standIn(rendered, image, "tinfra-");
+        const { doc, keptHealthChecks } = standIn(rendered, image, "tinfra-", ensureEtcdImage(image));
         // The health checks busybox can run are kept as rendered: etcd's /health, Grafana's, SWAG's port probe.
         expect(keptHealthChecks.sort()).to.deep.equal(["etcd-1", "grafana", "swag"]);
 
@@ -189,9 +220,15 @@ describe("infra/DB stack on a real swarm (busybox stand-in)", function () {
         expect(etcd.TaskTemplate.Placement.Constraints.sort()).to.deep.equal([`node.hostname == ${node}`, "node.labels.etcd == true"]);
         expect(etcd.UpdateConfig).to.deep.include({ Order: "stop-first", FailureAction: "rollback" });
         expect(etcd.TaskTemplate.ContainerSpec.Mounts[0]).to.deep.include({ Type: "volume", Source: `${STACK}_etcd-1-data`, Target: "/etcd-data" });
+        // etcd is the real one, started from the rendered environment, on its volume: healthy, its own name.
+        const etcdId = containerOf(`${STACK}_etcd-1`);
+        expect(docker(["exec", etcdId, "wget", "-qO-", "http://127.0.0.1:2379/health"])).to.match(/"health":\s*"true"/);
+        expect(docker(["exec", etcdId, "ls", "/etcd-data/member"])).to.include("wal");
+        expect(JSON.parse(docker(["inspect", etcdId]))[0].Config.Env).to.include("ETCD_INITIAL_CLUSTER=etcd-1=http://etcd-1:2380");
         // `$` survives the stack file's interpolation: Swarm runs exactly the command that was rendered.
-        expect(etcd.TaskTemplate.ContainerSpec.Command).to.deep.equal(doc.services["etcd-1"].entrypoint);
-        expect(doc.services["etcd-1"].entrypoint.join(" ")).to.include("$(dirname");
+        const grafana = JSON.parse(docker(["service", "inspect", `${STACK}_grafana`]))[0].Spec;
+        expect(grafana.TaskTemplate.ContainerSpec.Command).to.deep.equal(doc.services.grafana.entrypoint);
+        expect(doc.services.grafana.entrypoint.join(" ")).to.include("$(dirname");
         const swag = JSON.parse(docker(["service", "inspect", `${STACK}_swag`]))[0].Spec;
         expect(swag.UpdateConfig).to.deep.include({ Order: "start-first" });
         for (const v of created.volumes) expect(dockerOk(["volume", "inspect", v]), v).to.equal(true);
