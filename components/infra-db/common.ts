@@ -1,7 +1,7 @@
 // What every infra/DB service module shares: the members of a stateful cluster derived from the node list
 // (docs/naming.md), and the context a module declares its services in.
 import * as pulumi from "@pulumi/pulumi";
-import { NodeLabel, PlatformConfig, nodesWithLabel } from "../config";
+import { NodeLabel, PlatformConfig } from "../config";
 import { ServiceBuilder } from "../swarm";
 
 /** The service kinds of this stack; `ServiceSpec.component` is one of them. */
@@ -21,7 +21,8 @@ export interface Member {
 
 /** The members of `service` on the nodes labelled `label`, in config order. */
 export function membersOf(cfg: Pick<PlatformConfig, "nodes" | "stackName">, service: InfraComponent, label: NodeLabel): Member[] {
-    return nodesWithLabel(cfg as PlatformConfig, label).map((n, i) => ({
+    // Config order is member order everywhere (nodesWithLabel's rule), so `<svc>-<n>` stays on its node.
+    return cfg.nodes.filter((n) => n.labels.includes(label)).map((n, i) => ({
         index: i + 1,
         name: `${service}-${i + 1}`,
         node: n.name,

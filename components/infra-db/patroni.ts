@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { PlatformConfig } from "../config";
 import { Member, ModuleContext, membersOf } from "./common";
@@ -104,7 +105,7 @@ export interface PatroniServices {
     services: docker.Service[];
 }
 
-export function declarePatroni(ctx: ModuleContext, etcd: EtcdTopology, secrets: InfraSecrets, dependsOn: (member: string) => import("@pulumi/pulumi").Resource[]): PatroniServices {
+export function declarePatroni(ctx: ModuleContext, etcd: EtcdTopology, secrets: InfraSecrets, dependsOn: (member: string) => pulumi.Resource[]): PatroniServices {
     const cfg = ctx.config;
     const topology = patroniTopology(cfg);
     const services = topology.members.map((m) => {
