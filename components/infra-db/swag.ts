@@ -203,11 +203,12 @@ export function declareSwag(ctx: ModuleContext): SwagServices {
                 PGID: "1000",
                 TZ: "Etc/UTC",
             },
+            // Read-write: SWAG's init copies its *.sample files into these directories on start.
             mounts: [
                 { type: "volume", source: configVolume, target: SWAG_CONFIG_DIR },
                 { type: "bind", source: cfg.paths.swagDnsConfigDir, target: SWAG_DNS_CONF_TARGET },
-                { type: "bind", source: cfg.paths.swagSiteConfsDir, target: SWAG_SITE_CONFS_TARGET, readOnly: true },
-                { type: "bind", source: cfg.paths.swagProxyConfsDir, target: SWAG_PROXY_CONFS_TARGET, readOnly: true },
+                { type: "bind", source: cfg.paths.swagSiteConfsDir, target: SWAG_SITE_CONFS_TARGET },
+                { type: "bind", source: cfg.paths.swagProxyConfsDir, target: SWAG_PROXY_CONFS_TARGET },
             ],
             // Ingress publishing: with host-mode ports a start-first update could never place the new task on
             // the one edge node while the old one holds 80/443.
