@@ -2,6 +2,8 @@
 // root: it loads the validated config, builds the components in pipeline order and exports what the deploy
 // workflow and operators read. The order between components comes from the data passed between them.
 import { loadConfig } from "./components/config";
+import { DnsRecords } from "./components/dns";
+import { InfraDb } from "./components/infra-db";
 import { InfraSecrets } from "./components/infra-db/secrets";
 import { resetPipeline } from "./components/pipeline";
 import { SwarmFoundation } from "./components/swarm";
@@ -20,6 +22,15 @@ steps.realise(12, swarm.network);
 // Step 11: generated infrastructure secrets.
 const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-infra-secrets`, { config, provider: swarm.provider }));
 
+// --- infradb (issue 3) ---
+// Steps 9, 12, 15, 18: the infra/DB services (etcd, Patroni, MongoDB, RabbitMQ, APISIX, SWAG, Grafana) and the
+// SWAG files; their public fields (topologies, services to wait on, secrets) are what later components read.
+const infraDb = new InfraDb(`${config.stackName}-infra-db`, { config, services: swarm.services, secrets: infraSecrets });
+
+// --- dns (issue 7) ---
+// Step 23: the public A records, once SWAG serves. They point at the node SWAG is pinned to.
+const dns = new DnsRecords(`${config.stackName}-dns`, { config, after: [infraDb.swag.service], addresses: [infraDb.swag.nodePublicIp] });
+
 // --- policy (issue 8) ---
 // The policy pack (policies/) checks this program's plan: offline in `npm run plan`, for real with
 // `pulumi preview|up --policy-pack policies`. The microservice program (microservice/) reads the outputs
@@ -32,3 +43,9 @@ export const dockerHost = config.docker.host;
 export const dockerSshOpts = config.docker.sshOpts;
 export const registryServer = config.registry.server;
 export const registryUsername = config.registry.username ?? "";
+export const etcdClientEndpoints = infraDb.etcdClientEndpoints;
+export const patroniHosts = infraDb.patroniHosts;
+export const databaseMongodbHost = infraDb.databaseMongodbHost;
+export const swagNode = infraDb.swag.node;
+export const infraServices = Object.fromEntries(Object.entries(infraDb.services).map(([k, v]) => [k, v.map((x: { name: unknown }) => x.name)]));
+export const dnsHostnames = dns.hostnames;

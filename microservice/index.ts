@@ -28,6 +28,7 @@ const provider = new docker.Provider("docker", {
 
 const secrets = platform.requireOutput("microserviceSecrets") as pulumi.Output<Record<string, { roleId: { id: string; name: string }; secretId: { id: string; name: string } }>>;
 const mount = (which: "roleId" | "secretId", logical: string): MountableSecret => ({
+    logicalName: logical,
     secret: {
         id: secrets.apply((m) => {
             const entry = m[settings.serviceName];
@@ -42,7 +43,7 @@ const mount = (which: "roleId" | "secretId", logical: string): MountableSecret =
 const services = new ServiceBuilder({
     stackName: cfg.get("stackName") ?? "iklimco",
     provider,
-    network: { id: platform.requireOutput("networkId") as pulumi.Output<pulumi.ID> },
+    network: { id: platform.requireOutput("networkId") as pulumi.Output<pulumi.ID>, name: platform.requireOutput("networkName") as pulumi.Output<string> },
 });
 
 const deploy = new MicroserviceDeploy(settings.serviceName, {

@@ -8,6 +8,8 @@ import { listStacks } from "./offline/stack-config";
 interface PlanArgs {
     stack: string;
     json: boolean;
+    /** Also write the Docker stack files into this directory. */
+    compose?: string;
 }
 
 function parseArgs(argv: string[]): PlanArgs {
@@ -17,8 +19,11 @@ function parseArgs(argv: string[]): PlanArgs {
         if (a === "--json") args.json = true;
         else if (a === "--stack") args.stack = argv[++i] ?? "";
         else if (a.startsWith("--stack=")) args.stack = a.slice("--stack=".length);
-        else throw new Error(`unknown argument ${a}; usage: npm run plan -- --stack <${listStacks().join("|")}> [--json]`);
+        else if (a === "--compose") args.compose = argv[++i] ?? "";
+        else if (a.startsWith("--compose=")) args.compose = a.slice("--compose=".length);
+        else throw new Error(`unknown argument ${a}; usage: npm run plan -- --stack <${listStacks().join("|")}> [--json] [--compose <dir>]`);
     }
+    if (args.compose === "") throw new Error("--compose needs a directory");
     if (!args.stack) throw new Error(`--stack is required: npm run plan -- --stack <${listStacks().join("|")}> [--json]`);
     return args;
 }
@@ -26,7 +31,7 @@ function parseArgs(argv: string[]): PlanArgs {
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     // The plan, then the policy pack over it: a mandatory violation exits 1 (issue 8).
-    const run = await runPlan({ stack: args.stack, json: args.json });
+    const run = await runPlan({ stack: args.stack, json: args.json, compose: args.compose });
     process.stdout.write(run.stdout + "\n");
     if (run.stderr) process.stderr.write(run.stderr);
     return run.code;

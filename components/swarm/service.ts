@@ -10,6 +10,8 @@ import { VersionedSecret } from "./secret";
  * microservice deploy mounts the AppRole secrets the platform stack made).
  */
 export interface MountableSecret {
+    /** The stable name (stack files key their secrets by it). */
+    logicalName: string;
     secret: { id: pulumi.Input<string> };
     swarmName: pulumi.Input<string>;
     /** /run/secrets/<logical name>. */
@@ -133,14 +135,23 @@ const toLabelList = (labels: Record<string, string>) =>
 export interface SwarmContext {
     stackName: string;
     provider: docker.Provider;
-    /** Only its id is used: the network of this program, or one read from the platform stack. */
-    network: Pick<docker.Network, "id">;
+    /** The network of this program, or one read from the platform stack (its id and name). */
+    network: { id: pulumi.Input<string>; name: pulumi.Input<string> };
 }
 
 export interface BuiltService {
     spec: ServiceSpec;
     service: docker.Service;
     swarmName: string;
+}
+
+// Every builder of this evaluation of the program (a fresh module instance per evaluation), so the stack-file
+// renderer reads the very specs the services were built from.
+const builders: ServiceBuilder[] = [];
+
+/** The service builders created in this evaluation of the program, in creation order. */
+export function serviceBuilders(): readonly ServiceBuilder[] {
+    return builders;
 }
 
 /**
@@ -150,7 +161,9 @@ export interface BuiltService {
 export class ServiceBuilder {
     readonly built: BuiltService[] = [];
 
-    constructor(readonly ctx: SwarmContext) {}
+    constructor(readonly ctx: SwarmContext) {
+        builders.push(this);
+    }
 
     swarmName(spec: Pick<ServiceSpec, "name">): string {
         return `${this.ctx.stackName}_${spec.name}`;

@@ -1,6 +1,7 @@
 // One offline plan: evaluate the program for a stack, build the plan document, run the policy pack over it.
 // `npm run plan` (tools/plan.ts) is this with arguments from the command line; tests call it with a fixture
 // program or config overrides. Exit code: 0, or 1 when a mandatory policy is violated.
+import { writeStackFiles } from "./compose";
 import { evaluateProgram } from "./engine";
 import { PlanDocument, buildPlan, renderPlanText } from "./plan";
 import { PolicyReport, evaluatePolicies, policyConfigFromStack, renderPolicyText } from "./policy";
@@ -13,6 +14,8 @@ export interface RunPlanOptions {
     program?: string;
     overrides?: Record<string, unknown>;
     secrets?: Record<string, string>;
+    /** Also write the Docker stack files rendered from the same services into this directory. */
+    compose?: string;
 }
 
 export interface PlanRun {
@@ -28,6 +31,7 @@ export async function runPlan(opts: RunPlanOptions): Promise<PlanRun> {
     const policy = await evaluatePolicies(ev, policyConfigFromStack(cfg.config));
     const plan = { ...buildPlan(ev, cfg.secrets), policy };
     const stdout = opts.json ? JSON.stringify(plan, null, 2) : `${renderPlanText(plan)}\n\n${renderPolicyText(policy)}`;
-    const stderr = policy.mandatory ? `${policy.mandatory} mandatory policy violation(s): this plan must not be applied.\n${renderPolicyText(policy)}\n` : "";
+    const written = opts.compose ? await writeStackFiles(ev, opts.compose) : [];
+    const stderr = written.map((f) => `wrote ${f}\n`).join("") + (policy.mandatory ? `${policy.mandatory} mandatory policy violation(s): this plan must not be applied.\n${renderPolicyText(policy)}\n` : "");
     return { code: policy.mandatory ? 1 : 0, stdout, stderr, plan };
 }

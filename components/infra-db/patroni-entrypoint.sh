@@ -1,0 +1,24 @@
+# Patroni member entrypoint (run as `sh -c <this file> patroni-entrypoint <patroni.yml>`).
+# The YAML rendered by components/infra-db/patroni.ts arrives as $1 and carries no secret; the passwords are
+# read from the Swarm secret files named by *_FILE and exported only into Patroni's own process environment,
+# which is how Patroni takes them (PATRONI_SUPERUSER_PASSWORD, PATRONI_REPLICATION_PASSWORD).
+set -eu
+umask 077
+conf="${PATRONI_CONFIG_PATH:-/tmp/patroni.yml}"
+if [ "$#" -lt 1 ] || [ -z "$1" ]; then
+  echo "patroni-entrypoint: the rendered patroni.yml was not passed as the first argument" >&2
+  exit 64
+fi
+read_secret() {
+  if [ ! -r "$1" ]; then
+    echo "patroni-entrypoint: secret file $1 is missing or unreadable" >&2
+    exit 1
+  fi
+  cat "$1"
+}
+printf '%s\n' "$1" > "$conf"
+PATRONI_SUPERUSER_PASSWORD="$(read_secret "${PATRONI_SUPERUSER_PASSWORD_FILE:?PATRONI_SUPERUSER_PASSWORD_FILE is not set}")"
+PATRONI_REPLICATION_PASSWORD="$(read_secret "${PATRONI_REPLICATION_PASSWORD_FILE:?PATRONI_REPLICATION_PASSWORD_FILE is not set}")"
+export PATRONI_SUPERUSER_PASSWORD PATRONI_REPLICATION_PASSWORD
+unset PATRONI_SUPERUSER_PASSWORD_FILE PATRONI_REPLICATION_PASSWORD_FILE
+exec patroni "$conf"
