@@ -5,11 +5,13 @@
 # and checks the member is unsealed. Prints one line per member and exits 1 if anything is wrong.
 #
 # Environment: DOMAIN, VAULT_MEMBERS ("node=service=host:port ..."), REPORT_MAX_AGE (seconds, default 900),
-#   TLS_SERVER_NAME, PROBE_TIMEOUT, EXPECT_NOT_AFTER (optional: the notAfter every member must serve)
+#   TLS_SERVER_NAME, PROBE_TIMEOUT, EXPECT_NOT_AFTER (optional: the notAfter every member must serve),
+#   CERTS_DIR (where SWAG_CERT_DIR is mounted, /certs)
 SCRIPT_NAME=cert-verify
 : "${DOMAIN:?}" "${VAULT_MEMBERS:?}"
 REPORT_MAX_AGE=${REPORT_MAX_AGE:-900}
-published="/certs/STAR.$DOMAIN.full.crt"
+CERTS_DIR=${CERTS_DIR:-/certs}
+published="$CERTS_DIR/STAR.$DOMAIN.full.crt"
 pub_fp=$(cert_fingerprint "$published")
 pub_na=$(cert_not_after "$published")
 failed=0
@@ -22,7 +24,7 @@ for m in $VAULT_MEMBERS; do
     fp=$(served_fingerprint "$addr")
     na=$(served_not_after "$addr")
     health=$(vault_health_code "$addr")
-    rep="/certs/.distributor/nodes/$node"
+    rep="$CERTS_DIR/.distributor/nodes/$node"
     if [ -r "$rep" ]; then
         file_fp=$(sed -n 's/^fingerprint=//p' "$rep")
         file_na=$(sed -n 's/^notAfter=//p' "$rep")
