@@ -249,6 +249,8 @@ export class CertFlow extends pulumi.ComponentResource {
             { ...child, dependsOn: pipeline().after(`${name}-reloader`, "mounts SWAG's config volume and publishes the certificate SWAG obtains in it", ...swagDeps) },
         );
         this.reloaderName = swarm.services.swarmName({ name: "cert-reloader" });
+        // Both services were part of the swarm stacks the old pipeline deployed at step 12.
+        pipeline().realise(12, this.reloader);
 
         // Step 20: bounded wait on the manager until the reloader's output is there and valid.
         const timeout = args.certificateTimeoutSeconds ?? 600;
@@ -286,6 +288,7 @@ export class CertFlow extends pulumi.ComponentResource {
             { ...child, dependsOn: pipeline().after(`${name}-distributor`, "binds SWAG_CERT_DIR, which holds a valid certificate once step 20 passed", this.certificatePublished) },
         );
         this.distributorName = swarm.services.swarmName({ name: "cert-distributor" });
+        pipeline().realise(12, this.distributor);
 
         const verifyEnv: Record<string, pulumi.Input<string>> = {
             RELOADER_SERVICE: this.reloaderName,
