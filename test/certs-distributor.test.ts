@@ -52,7 +52,7 @@ describe("cert-distributor restarts (real sh, openssl s_server members, fake doc
     const members: { node: string; svc: string; port: number; dir: string; www: string }[] = [];
     const initial: ChildProcess[] = [];
 
-    async function startMember(node: string, svc: string, cert: TestCert, health: "200 OK" | "503 Service Unavailable") {
+    async function startMember(node: string, svc: string, cert: TestCert, health: "200 OK" | "429 Too Many Requests" | "503 Service Unavailable") {
         const dir = path.join(tmp, node, "ssl");
         const www = path.join(tmp, node, "www");
         fs.mkdirSync(dir, { recursive: true });
@@ -183,5 +183,35 @@ describe("cert-distributor restarts (real sh, openssl s_server members, fake doc
         expect(stale.status, stale.out).to.equal(0);
         expect(stale.out).to.include("breaking a stale restart lock");
         expect(calls().map((l) => l.split(" ").slice(0, 2).join(" "))).to.deep.equal(["update iklimco_vault-1", "unsealed iklimco_vault-1"]);
+    });
+
+    it("verification (verify-probe.sh) names the node, what its member serves and what its ssl dir holds on a mismatch", async () => {
+        await startMember("node-a", "iklimco_vault-1", oldCert, "200 OK");
+        await startMember("node-b", "iklimco_vault-2", newCert, "429 Too Many Requests");
+        // Both nodes sync and report, but restart nothing (no members given): node-a's member keeps the old one.
+        for (const n of ["node-a", "node-b"]) expect((await distribute(n, { VAULT_MEMBERS: "" })).status).to.equal(0);
+        const probe = (extra: Record<string, string> = {}) =>
+            runAsync("sh", ["-c", composedScript("verify-probe"), "cert-verify"], {
+                PATH: process.env.PATH,
+                CERTS_DIR: box,
+                DOMAIN,
+                VAULT_MEMBERS: membersEnv(),
+                PROBE_TIMEOUT: "5",
+                ...extra,
+            }, 60_000);
+        const bad = await probe();
+        expect(bad.status).to.equal(1);
+        expect(bad.out).to.include(
+            `FAIL: node node-a: Vault member iklimco_vault-1 (127.0.0.1:${members[0].port}) serves notAfter=${oldCert.notAfter} fingerprint=${oldCert.fingerprint}, ` +
+                `but the ssl dir on node-a holds notAfter=${newCert.notAfter} fingerprint=${newCert.fingerprint}`,
+        );
+        // node-b is an unsealed standby (429) serving its file: no complaint about it.
+        expect(bad.out).to.not.match(/FAIL: node node-b/);
+        // Once node-a's member is restarted onto its file, the same check passes.
+        const a = await distribute("node-a");
+        expect(a.status, a.out).to.equal(0);
+        const good = await probe({ EXPECT_NOT_AFTER: newCert.notAfter });
+        expect(good.status, good.out).to.equal(0);
+        expect(good.out).to.include(`node node-a: iklimco_vault-1 (127.0.0.1:${members[0].port}) health=200 serves notAfter=${newCert.notAfter}`);
     });
 });

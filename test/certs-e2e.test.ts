@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ServiceSpec } from "../components/swarm";
-import { SCRIPTS_DIR, certFileNames, composedScript, distributorSpec, reloaderSpec } from "../components/certs";
+import { SCRIPTS_DIR, certFileNames, composedScript, distributorSpec, readScript, reloaderSpec } from "../components/certs";
+import { RUNNER, scriptStdin } from "../components/swarm";
 import { ensureCertToolsImage } from "./support/cert-tools-image";
 import { TestCert, makeCert } from "./support/certs";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "./support/docker";
@@ -197,6 +198,14 @@ describe("certificate flow end to end on a real swarm (tcerts)", function () {
         expect(distributor.constraints).to.include("node.labels.vault == true");
         createService(distributor, { constraints: distributor.constraints.filter((c) => !c.startsWith("node.labels.")) });
         await waitForService(RELOADER, 120_000);
+        // Step 20 exactly as the manager command runs it (RUNNER + stdin), against the reloader's output.
+        const step20 = spawnSync("bash", ["-c", RUNNER([])], {
+            input: scriptStdin(readScript("step20.sh"), { CERT_TOOLS_IMAGE: image, CHECK_SCRIPT: composedScript("wait-cert"), SWAG_CERT_DIR: box, DOMAIN, TIMEOUT: "120" }),
+            encoding: "utf8",
+            timeout: 400_000,
+        });
+        expect(step20.status, `${step20.stdout}${step20.stderr}`).to.equal(0);
+        expect(step20.stdout).to.include(`certificate for *.${DOMAIN} is in /certs (notAfter=${certs.first.notAfter}`);
         await waitForService(DISTRIBUTOR, 120_000);
         await waitServed(certs.first.fingerprint, 180_000);
         expect(fs.readFileSync(path.join(box, CERT), "utf8")).to.equal(fs.readFileSync(certs.first.cert, "utf8"));
