@@ -44,6 +44,8 @@ describe("certificate scripts (real sh and openssl)", function () {
         const archive = path.join(live, "..", "..", "archive");
         fs.copyFileSync(c.cert, path.join(archive, `fullchain${n}.pem`));
         fs.copyFileSync(key, path.join(archive, `privkey${n}.pem`));
+        // Readable by all at the source, so a 0600 result is the script's doing, not a copied mode.
+        fs.chmodSync(path.join(archive, `privkey${n}.pem`), 0o644);
         for (const [link, file] of [["fullchain.pem", `fullchain${n}.pem`], ["privkey.pem", `privkey${n}.pem`]]) {
             fs.rmSync(path.join(live, link), { force: true });
             fs.symlinkSync(path.join(archive, file), path.join(live, link));
@@ -164,6 +166,7 @@ describe("certificate scripts (real sh and openssl)", function () {
             fs.mkdirSync(box, { recursive: true });
             fs.copyFileSync(c.cert, path.join(box, CERT));
             fs.copyFileSync(key, path.join(box, KEY));
+            fs.chmodSync(path.join(box, KEY), 0o644);
         };
 
         it("syncs the StorageBox pair into the node's ssl dir atomically with the key 0600, and reports it", () => {
