@@ -44,6 +44,8 @@ LOCK_TIMEOUT=${LOCK_TIMEOUT:-600}
 LOCK_STALE=${LOCK_STALE:-900}
 CERT_NAME="STAR.$DOMAIN.full.crt"
 KEY_NAME="STAR.${DOMAIN}_key.pem"
+# Who holds the restart lock: node, container and process, unique even for two tasks on one node.
+HOLDER="$NODE_NAME/$(hostname)/$$"
 last_note=""
 note() { [ "$1" = "$last_note" ] || log "$1"; last_note=$1; }
 
@@ -91,7 +93,7 @@ lock_acquire() {
     _deadline=$(($(date +%s) + LOCK_TIMEOUT))
     while :; do
         if mkdir "$LOCK_DIR" 2>/dev/null; then
-            printf 'node=%s\nsince=%s\n' "$NODE_NAME" "$(date +%s)" > "$LOCK_DIR/owner"
+            printf 'node=%s\nholder=%s\nsince=%s\n' "$NODE_NAME" "$HOLDER" "$(date +%s)" > "$LOCK_DIR/owner"
             return 0
         fi
         _since=$(sed -n 's/^since=//p' "$LOCK_DIR/owner" 2>/dev/null)
@@ -189,7 +191,9 @@ if [ "${ONCE:-0}" = 1 ]; then
     pass
     exit $?
 fi
-trap 'lock_owner=$(sed -n "s/^node=//p" "$LOCK_DIR/owner" 2>/dev/null); [ "$lock_owner" = "$NODE_NAME" ] && lock_release; exit 143' TERM INT
+# Stopped mid-restart (a service update runs the new task beside the old one): release the lock only if this
+# very task holds it.
+trap '[ "$(sed -n "s/^holder=//p" "$LOCK_DIR/owner" 2>/dev/null)" = "$HOLDER" ] && lock_release; exit 143' TERM INT
 mkdir -p "$(dirname "$LOCK_DIR")" || fail "cannot create $(dirname "$LOCK_DIR") for the restart lock"
 log "syncing $SOURCE_DIR to $TARGET_DIR on $NODE_NAME every ${INTERVAL}s"
 while :; do
