@@ -1,6 +1,7 @@
 // The iklimco platform: one Pulumi program replacing the 24-step shell pipeline. This file is the composition
 // root: it loads the validated config, builds the components in pipeline order and exports what the deploy
 // workflow and operators read. The order between components comes from the data passed between them.
+import { CertFlow } from "./components/certs";
 import { loadConfig } from "./components/config";
 import { DnsRecords } from "./components/dns";
 import { InfraDb } from "./components/infra-db";
@@ -27,9 +28,24 @@ const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-inf
 // SWAG files; their public fields (topologies, services to wait on, secrets) are what later components read.
 const infraDb = new InfraDb(`${config.stackName}-infra-db`, { config, services: swarm.services, secrets: infraSecrets });
 
+// --- certs (issue 5) ---
+// Steps 20 and 24 (certificates): cert-reloader beside SWAG, cert-distributor on the Vault nodes, the bounded
+// wait for the published certificate and the verification that every Vault member serves it. Whatever needs the
+// real certificate depends on certs.certificateReady; whatever verifies Vault's public name on
+// certs.vaultServesCertificate.
+const certs = new CertFlow(`${config.stackName}-certs`, {
+    config,
+    swarm,
+    swag: { service: infraDb.swag.service, node: infraDb.swag.node },
+});
+
 // --- dns (issue 7) ---
-// Step 23: the public A records, once SWAG serves. They point at the node SWAG is pinned to.
-const dns = new DnsRecords(`${config.stackName}-dns`, { config, after: [infraDb.swag.service], addresses: [infraDb.swag.nodePublicIp] });
+// Step 23: the public A records, once SWAG serves with the real certificate. They point at SWAG's node.
+const dns = new DnsRecords(`${config.stackName}-dns`, {
+    config,
+    after: [infraDb.swag.service, ...certs.certificateReady],
+    addresses: [infraDb.swag.nodePublicIp],
+});
 
 // --- policy (issue 8) ---
 // The policy pack (policies/) checks this program's plan: offline in `npm run plan`, for real with
@@ -49,3 +65,6 @@ export const databaseMongodbHost = infraDb.databaseMongodbHost;
 export const swagNode = infraDb.swag.node;
 export const infraServices = Object.fromEntries(Object.entries(infraDb.services).map(([k, v]) => [k, v.map((x: { name: unknown }) => x.name)]));
 export const dnsHostnames = dns.hostnames;
+export const certReloaderService = certs.reloaderName;
+export const certDistributorService = certs.distributorName;
+export const certVerifyCommand = certs.verifyCommand;

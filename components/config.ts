@@ -152,6 +152,13 @@ export const settingsSchema = z
                 ctx.addIssue({ code: "custom", path: ["nodes"], message: `at least one node labelled "${label}"`, input: "none" });
             }
         }
+        // cert-distributor restarts the Vault member of its node through that node's Docker engine, which can
+        // update services only on a manager (components/certs).
+        c.nodes.forEach((n, i) => {
+            if (n.labels.includes("vault") && n.role !== "manager") {
+                ctx.addIssue({ code: "custom", path: ["nodes", i, "role"], message: "manager for a node labelled \"vault\" (cert-distributor restarts its Vault member through the node's Docker engine)", input: n.role });
+            }
+        });
         const svcSeen = new Set<string>();
         c.microservices.forEach((m, i) => {
             if (svcSeen.has(m.name)) {

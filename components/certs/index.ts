@@ -1,0 +1,338 @@
+// The certificate flow (seeds/001, pipeline step 20): SWAG renews the wildcard certificate in its config
+// volume; cert-reloader publishes it to the StorageBox (SWAG_CERT_DIR); cert-distributor, one task per Vault
+// node, syncs it into the node's ssl dir (what Vault reads at /vault/certs) and restarts that node's Vault
+// member, one member at a time across the cluster. Step 20 waits until the certificate is published and
+// valid; the verification (scripts/verify.sh) checks that every member serves the file of its node.
+//
+// The component takes the SWAG and Vault services as arguments instead of importing their components: the
+// names follow docs/naming.md, and the resources passed in only order things.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig, nodesWithLabel } from "../config";
+import { pipeline } from "../pipeline";
+import { HealthSpec, ServiceSpec, SwarmFoundation, managerScript, onLabel, onNode, sha256 } from "../swarm";
+import { composedScript, readScript, scriptHash } from "./scripts";
+
+export * from "./scripts";
+
+/** Where things are inside the service containers. */
+export const CONTAINER_PATHS = {
+    swagConfig: "/config",
+    storageBoxSsl: "/storagebox/ssl",
+    nodeSsl: "/node/ssl",
+    dockerSocket: "/var/run/docker.sock",
+    heartbeat: "/tmp/heartbeat",
+} as const;
+
+/** The Docker socket the distributor restarts its node's Vault member through (the node is a manager). */
+export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+export const certFileNames = (domain: string) => ({ cert: `STAR.${domain}.full.crt`, key: `STAR.${domain}_key.pem` });
+
+/** One Vault member: the node it is pinned to, its Swarm service, and where it listens on the overlay. */
+export interface VaultMember {
+    node: string;
+    service: pulumi.Input<string>;
+    address: string;
+}
+
+/**
+ * The Vault members by the naming convention (docs/naming.md): `<stackName>_vault-<n>` on the n-th node
+ * labelled `vault` in config order, reachable on the overlay as `vault-<n>:<vault.port>`. Service names passed
+ * in (the Vault component's outputs) replace the conventional ones, in the same order.
+ */
+export function vaultMembers(config: PlatformConfig, services?: pulumi.Input<string>[]): VaultMember[] {
+    const nodes = nodesWithLabel(config, "vault");
+    if (services && services.length !== nodes.length) {
+        throw new Error(`certs: ${services.length} Vault service names given for ${nodes.length} nodes labelled vault (one member per node, in config order)`);
+    }
+    return nodes.map((n, i) => ({
+        node: n.name,
+        service: services?.[i] ?? `${config.stackName}_vault-${i + 1}`,
+        address: `vault-${i + 1}:${config.vault.port}`,
+    }));
+}
+
+/** `node=service=host:port ...`, the form the distributor and the verification read. */
+export function vaultMembersEnv(members: VaultMember[]): pulumi.Output<string> {
+    return pulumi.all(members.map((m) => pulumi.output(m.service))).apply((names) => members.map((m, i) => `${m.node}=${names[i]}=${m.address}`).join(" "));
+}
+
+// The task is healthy while its loop (and every wait inside it) touched the heartbeat file recently.
+function heartbeatHealth(maxAgeSeconds: number): HealthSpec {
+    return {
+        test: ["CMD-SHELL", `[ $(( $(date +%s) - $(cat ${CONTAINER_PATHS.heartbeat} 2>/dev/null || echo 0) )) -lt ${maxAgeSeconds} ]`],
+        interval: "30s",
+        timeout: "5s",
+        retries: 3,
+        startPeriod: "30s",
+    };
+}
+
+export interface ReloaderParams {
+    stackName: string;
+    image: string;
+    domain: string;
+    /** SWAG's config volume, `<stackName>_swag-config`. */
+    swagVolume: string;
+    /** The node SWAG is pinned to (its local volume lives there). */
+    swagNode: string;
+    swagCertDir: string;
+    intervalSeconds: number;
+}
+
+/** cert-reloader: one task on SWAG's node with SWAG's volume read-only and SWAG_CERT_DIR; no Docker access. */
+export function reloaderSpec(p: ReloaderParams): ServiceSpec {
+    const script = composedScript("reloader");
+    return {
+        name: "cert-reloader",
+        component: "cert-reloader",
+        image: p.image,
+        // No data of its own: it only reads SWAG's volume and writes files it can always rewrite.
+        stateful: false,
+        mode: { replicas: 1 },
+        constraints: [onNode(p.swagNode)],
+        command: ["/bin/sh", "-c", script, "cert-reloader"],
+        env: {
+            SOURCE_DIR: `${CONTAINER_PATHS.swagConfig}/etc/letsencrypt/live/${p.domain}`,
+            TARGET_DIR: CONTAINER_PATHS.storageBoxSsl,
+            DOMAIN: p.domain,
+            INTERVAL: String(p.intervalSeconds),
+            HEARTBEAT_FILE: CONTAINER_PATHS.heartbeat,
+        },
+        mounts: [
+            { type: "volume", source: p.swagVolume, target: CONTAINER_PATHS.swagConfig, readOnly: true },
+            { type: "bind", source: p.swagCertDir, target: CONTAINER_PATHS.storageBoxSsl },
+        ],
+        healthcheck: heartbeatHealth(p.intervalSeconds * 3 + 60),
+        resources: { cpus: 0.1, memoryMb: 64 },
+        labels: { "com.iklimco.script-sha256": scriptHash(script) },
+    };
+}
+
+export interface DistributorParams {
+    stackName: string;
+    image: string;
+    domain: string;
+    swagCertDir: string;
+    nodeSslDir: string;
+    /** `node=service=host:port ...` (vaultMembersEnv). */
+    vaultMembers: pulumi.Input<string>;
+    tlsServerName: string;
+    /** uid:gid Vault runs as, for the node's key file; unset keeps root. */
+    keyOwner?: string;
+    intervalSeconds: number;
+    restartTimeoutSeconds: number;
+}
+
+/**
+ * cert-distributor: one task on every node labelled `vault` that is a manager, with the StorageBox copy, the
+ * node's ssl dir and the node's Docker socket.
+ *
+ * Docker socket, as narrow as Swarm allows: the Engine API has no per-call permissions and a socket proxy
+ * would be one more image to trust, so the socket is bounded by where and what instead:
+ * - only this service mounts it (the reloader, step 20 and the verification do not), and only on the nodes
+ *   that run a Vault member (`node.labels.vault == true`) and are managers (`node.role == manager`, the
+ *   socket of a worker cannot update services); config validation refuses a `vault` node that is a worker;
+ * - the script (scripts/distributor.sh) calls only `docker service inspect` and `docker service update
+ *   --detach --force` on its own node's member, named in VAULT_MEMBERS by this program;
+ * - the container publishes no port and runs nothing else; the bind is read-only (which stops the socket
+ *   file being replaced, not API calls: whoever can exec into this container can drive the manager).
+ */
+export function distributorSpec(p: DistributorParams): ServiceSpec {
+    const script = composedScript("distributor");
+    return {
+        name: "cert-distributor",
+        component: "cert-distributor",
+        image: p.image,
+        stateful: false,
+        mode: { global: true },
+        constraints: [onLabel("vault"), "node.role == manager"],
+        command: ["/bin/sh", "-c", script, "cert-distributor"],
+        env: {
+            SOURCE_DIR: CONTAINER_PATHS.storageBoxSsl,
+            TARGET_DIR: CONTAINER_PATHS.nodeSsl,
+            DOMAIN: p.domain,
+            // Swarm expands the template per task: each task knows which node (and so which member) it is on.
+            NODE_NAME: "{{.Node.Hostname}}",
+            VAULT_MEMBERS: p.vaultMembers,
+            LOCK_DIR: `${CONTAINER_PATHS.storageBoxSsl}/.distributor/restart.lock`,
+            REPORT_DIR: `${CONTAINER_PATHS.storageBoxSsl}/.distributor/nodes`,
+            TLS_SERVER_NAME: p.tlsServerName,
+            INTERVAL: String(p.intervalSeconds),
+            RESTART_TIMEOUT: String(p.restartTimeoutSeconds),
+            // A lock older than a full restart plus margin belongs to a task that died holding it.
+            LOCK_STALE: String(p.restartTimeoutSeconds * 2 + 120),
+            HEARTBEAT_FILE: CONTAINER_PATHS.heartbeat,
+            ...(p.keyOwner ? { KEY_OWNER: p.keyOwner } : {}),
+        },
+        mounts: [
+            // Read and write: the pair is only read; the restart lock and the node reports live below it.
+            { type: "bind", source: p.swagCertDir, target: CONTAINER_PATHS.storageBoxSsl },
+            { type: "bind", source: p.nodeSslDir, target: CONTAINER_PATHS.nodeSsl },
+            { type: "bind", source: DOCKER_SOCKET, target: CONTAINER_PATHS.dockerSocket, readOnly: true },
+        ],
+        healthcheck: heartbeatHealth(p.intervalSeconds * 3 + 60),
+        resources: { cpus: 0.1, memoryMb: 64 },
+        labels: { "com.iklimco.script-sha256": scriptHash(script) },
+    };
+}
+
+export interface CertFlowArgs {
+    config: PlatformConfig;
+    swarm: SwarmFoundation;
+    swag?: {
+        /** The SWAG service: the reloader starts after it (it reads what SWAG obtains). */
+        service?: pulumi.Resource;
+        /** The resource of SWAG's config volume, when it is declared apart from the service. */
+        volume?: pulumi.Resource;
+        /** Defaults to `<stackName>_swag-config`. */
+        volumeName?: string;
+        /** Defaults to the first node labelled `edge`. */
+        node?: string;
+    };
+    vault?: {
+        /** The members' Swarm service names in member order (the Vault component's outputs). */
+        serviceNames?: pulumi.Input<string>[];
+        /** The member services: the verification waits for them. */
+        services?: pulumi.Resource[];
+        /** uid:gid Vault runs as in its image, so it can read the 0600 key in the node's ssl dir. */
+        keyOwner?: string;
+    };
+    /** Step 20's bound (default 600 s) and the verification's (default 900 s). */
+    certificateTimeoutSeconds?: number;
+    verifyTimeoutSeconds?: number;
+    intervalSeconds?: { reloader?: number; distributor?: number };
+}
+
+export class CertFlow extends pulumi.ComponentResource {
+    readonly reloader: docker.Service;
+    readonly distributor: docker.Service;
+    /** Step 20: the certificate is published in SWAG_CERT_DIR and valid for `*.<domain>`. */
+    readonly certificatePublished: pulumi.Resource;
+    /** Step 24: every Vault member serves the published certificate and is unsealed. */
+    readonly verified: pulumi.Resource;
+    /** For `dependsOn` of whatever needs the real certificate in SWAG_CERT_DIR. */
+    readonly certificateReady: pulumi.Resource[];
+    /** For `dependsOn` of whatever connects to Vault by its public name and verifies its certificate. */
+    readonly vaultServesCertificate: pulumi.Resource[];
+    readonly reloaderName: string;
+    readonly distributorName: string;
+    /** The verification as an operator (or the deploy workflow) runs it from a checkout of this repository. */
+    readonly verifyCommand: pulumi.Output<string>;
+
+    constructor(name: string, args: CertFlowArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("iklimco:certs:CertFlow", name, {}, opts);
+        const cfg = args.config;
+        const swarm = args.swarm;
+        const image = cfg.images.certTools;
+        const swagNode = args.swag?.node ?? nodesWithLabel(cfg, "edge")[0]?.name;
+        if (!swagNode) throw new Error("certs: no node labelled edge for SWAG and cert-reloader");
+        const swagVolume = args.swag?.volumeName ?? `${cfg.stackName}_swag-config`;
+        const members = vaultMembers(cfg, args.vault?.serviceNames);
+        const membersEnv = vaultMembersEnv(members);
+        const tlsServerName = cfg.vault.hostname ?? `vault.${cfg.domain}`;
+        const child = { parent: this };
+
+        const swagDeps = [args.swag?.service, args.swag?.volume].filter((r): r is pulumi.Resource => r !== undefined);
+        this.reloader = swarm.services.build(
+            `${name}-reloader`,
+            reloaderSpec({
+                stackName: cfg.stackName,
+                image,
+                domain: cfg.domain,
+                swagVolume,
+                swagNode,
+                swagCertDir: cfg.paths.swagCertDir,
+                intervalSeconds: args.intervalSeconds?.reloader ?? 60,
+            }),
+            { ...child, dependsOn: pipeline().after(`${name}-reloader`, "mounts SWAG's config volume and publishes the certificate SWAG obtains in it", ...swagDeps) },
+        );
+        this.reloaderName = swarm.services.swarmName({ name: "cert-reloader" });
+        // Both services were part of the swarm stacks the old pipeline deployed at step 12.
+        pipeline().realise(12, this.reloader);
+
+        // Step 20: bounded wait on the manager until the reloader's output is there and valid.
+        const timeout = args.certificateTimeoutSeconds ?? 600;
+        const check = composedScript("wait-cert");
+        this.certificatePublished = pipeline().realise(
+            20,
+            managerScript(
+                `${name}-step20`,
+                {
+                    config: cfg,
+                    script: readScript("step20.sh"),
+                    env: { CERT_TOOLS_IMAGE: image, CHECK_SCRIPT: check, SWAG_CERT_DIR: cfg.paths.swagCertDir, DOMAIN: cfg.domain, TIMEOUT: String(timeout) },
+                    triggers: [sha256(check), image, cfg.paths.swagCertDir, cfg.domain],
+                },
+                { ...child, dependsOn: pipeline().after(`${name}-step20`, "waits for the certificate cert-reloader publishes to SWAG_CERT_DIR", this.reloader) },
+            ),
+        );
+        this.certificateReady = [this.certificatePublished];
+
+        this.distributor = swarm.services.build(
+            `${name}-distributor`,
+            distributorSpec({
+                stackName: cfg.stackName,
+                image,
+                domain: cfg.domain,
+                swagCertDir: cfg.paths.swagCertDir,
+                nodeSslDir: cfg.paths.nodeSslDir,
+                vaultMembers: membersEnv,
+                tlsServerName,
+                keyOwner: args.vault?.keyOwner,
+                intervalSeconds: args.intervalSeconds?.distributor ?? 30,
+                restartTimeoutSeconds: 300,
+            }),
+            // Swarm refuses to start a task whose bind source is missing: SWAG_CERT_DIR exists once step 20 passed.
+            { ...child, dependsOn: pipeline().after(`${name}-distributor`, "binds SWAG_CERT_DIR, which holds a valid certificate once step 20 passed", this.certificatePublished) },
+        );
+        this.distributorName = swarm.services.swarmName({ name: "cert-distributor" });
+        pipeline().realise(12, this.distributor);
+
+        const verifyEnv: Record<string, pulumi.Input<string>> = {
+            RELOADER_SERVICE: this.reloaderName,
+            DISTRIBUTOR_SERVICE: this.distributorName,
+            VAULT_MEMBERS: membersEnv,
+            NETWORK: swarm.network.name,
+            SWAG_CERT_DIR: cfg.paths.swagCertDir,
+            DOMAIN: cfg.domain,
+            CERT_TOOLS_IMAGE: image,
+            TLS_SERVER_NAME: tlsServerName,
+        };
+        const probe = composedScript("verify-probe");
+        const verifyTimeout = args.verifyTimeoutSeconds ?? 900;
+        this.verified = pipeline().realise(
+            24,
+            managerScript(
+                `${name}-verify`,
+                {
+                    config: cfg,
+                    script: readScript("verify.sh"),
+                    env: { ...verifyEnv, CHECK_SCRIPT: probe, WAIT: String(verifyTimeout) },
+                    triggers: [sha256(probe), image, membersEnv],
+                },
+                {
+                    ...child,
+                    dependsOn: pipeline().after(
+                        `${name}-verify`,
+                        "checks that the distributor has rolled every Vault member onto the published certificate",
+                        this.distributor,
+                        ...(args.vault?.services ?? []),
+                    ),
+                },
+            ),
+        );
+        this.vaultServesCertificate = [this.verified];
+
+        this.verifyCommand = pulumi
+            .all(Object.keys(verifyEnv).sort().map((k) => pulumi.output(verifyEnv[k]).apply((v) => `${k}='${v}'`)))
+            .apply((kv) => `DOCKER_HOST='${cfg.docker.host}' ${kv.join(" ")} bash components/certs/scripts/verify.sh`);
+
+        this.registerOutputs({
+            reloader: this.reloaderName,
+            distributor: this.distributorName,
+            verifyCommand: this.verifyCommand,
+        });
+    }
+}

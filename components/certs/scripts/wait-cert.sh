@@ -1,0 +1,34 @@
+# Step 20: waits, bounded, until the wildcard certificate is in SWAG_CERT_DIR and usable: both files there,
+# the key is the certificate's, it has not expired, and it names *.<domain>. Exits 0 then, or 1 naming what
+# was awaited and the last thing found wrong. Read-only: it never changes anything, so it is safe to re-run.
+#
+# Environment: CERT_DIR (SWAG_CERT_DIR as seen here), DOMAIN, TIMEOUT (seconds, default 600), POLL (default 5)
+SCRIPT_NAME=step-20
+: "${CERT_DIR:?CERT_DIR is required}" "${DOMAIN:?DOMAIN is required}"
+TIMEOUT=${TIMEOUT:-600}
+POLL=${POLL:-5}
+cert="$CERT_DIR/STAR.$DOMAIN.full.crt"
+key="$CERT_DIR/STAR.${DOMAIN}_key.pem"
+
+cert_problem() {
+    _p=$(pair_problem "$cert" "$key")
+    [ -z "$_p" ] || { echo "$_p"; return 0; }
+    _san=$(openssl x509 -in "$cert" -noout -ext subjectAltName 2>/dev/null | tr ',' '\n' | sed 's/^ *//')
+    echo "$_san" | grep -qx "DNS:\*\.$(echo "$DOMAIN" | sed 's/\./\\./g')" ||
+        { echo "certificate $cert does not name *.$DOMAIN (it names: $(echo "$_san" | grep '^DNS:' | tr '\n' ' '))"; return 0; }
+    return 0
+}
+
+deadline=$(($(date +%s) + TIMEOUT))
+while :; do
+    problem=$(cert_problem)
+    if [ -z "$problem" ]; then
+        log "certificate for *.$DOMAIN is in $CERT_DIR (notAfter=$(cert_not_after "$cert"), sha256 fingerprint=$(cert_fingerprint "$cert"))"
+        exit 0
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+        log "ERROR: timed out after ${TIMEOUT}s waiting for a valid certificate for *.$DOMAIN in $CERT_DIR (published by cert-reloader from SWAG): $problem" >&2
+        exit 1
+    fi
+    sleep "$POLL"
+done
