@@ -1,25 +1,28 @@
-// `npm run plan -- --stack <name> [--json]`: evaluates the real program against Pulumi.<name>.yaml under the
+// `npm run plan -- --stack <name> [--json|--mermaid]`: evaluates the real program against Pulumi.<name>.yaml under the
 // mock engine and prints what it would deploy, with no credentials and no secret values.
 import { ConfigError } from "../components/config";
 import { evaluateProgram } from "./offline/engine";
+import { renderMermaid } from "./offline/mermaid";
 import { buildPlan, renderPlanText } from "./offline/plan";
 import { listStacks, readStackConfig } from "./offline/stack-config";
 
 interface PlanArgs {
     stack: string;
     json: boolean;
+    mermaid: boolean;
 }
 
 function parseArgs(argv: string[]): PlanArgs {
-    const args: PlanArgs = { stack: "", json: false };
+    const args: PlanArgs = { stack: "", json: false, mermaid: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--json") args.json = true;
+        else if (a === "--mermaid") args.mermaid = true;
         else if (a === "--stack") args.stack = argv[++i] ?? "";
         else if (a.startsWith("--stack=")) args.stack = a.slice("--stack=".length);
-        else throw new Error(`unknown argument ${a}; usage: npm run plan -- --stack <${listStacks().join("|")}> [--json]`);
+        else throw new Error(`unknown argument ${a}; usage: npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid]`);
     }
-    if (!args.stack) throw new Error(`--stack is required: npm run plan -- --stack <${listStacks().join("|")}> [--json]`);
+    if (!args.stack) throw new Error(`--stack is required: npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid]`);
     return args;
 }
 
@@ -27,6 +30,10 @@ async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     const cfg = readStackConfig(args.stack);
     const ev = await evaluateProgram({ stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys });
+    if (args.mermaid) {
+        process.stdout.write(renderMermaid(ev) + "\n");
+        return 0;
+    }
     const plan = buildPlan(ev, cfg.secrets);
     process.stdout.write((args.json ? JSON.stringify(plan, null, 2) : renderPlanText(plan)) + "\n");
     return 0;
