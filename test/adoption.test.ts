@@ -108,3 +108,46 @@ describe("adoption: import file from a real swarm", function () {
         expect(report.file.resources.some((e) => e.name === firstService.name && e.type === firstService.type)).to.equal(false);
     });
 });
+
+describe("adoption: retiring legacy Swarm secrets on a real swarm", function () {
+    this.timeout(180_000);
+    const script = path.join(__dirname, "..", "tools", "adoption", "retire-legacy-secrets.sh");
+    const run = (...args: string[]) => require("child_process").execFileSync("bash", [script, "--match", "^tretire_", ...args], { encoding: "utf8" }) as string;
+    const svc = "tretire_app";
+
+    before(async () => {
+        await ensureSwarm();
+        const image = ensureBusyboxImage();
+        for (const n of ["tretire_cookie", "tretire_orphan"]) if (!dockerOk(["secret", "inspect", n])) docker(["secret", "create", n, "-"], "legacy-value");
+        if (!dockerOk(["secret", "inspect", "tretire_cookie_0a1b2c3d"])) {
+            docker(["secret", "create", "--label", "com.iklimco.managed-by=pulumi", "tretire_cookie_0a1b2c3d", "-"], "legacy-value");
+        }
+        if (!dockerOk(["service", "inspect", svc])) {
+            docker(["service", "create", "--detach", "--name", svc, "--secret", "source=tretire_cookie,target=tretire_cookie", image, "sleep", "3600"]);
+        }
+    });
+
+    after(() => {
+        dockerOk(["service", "rm", svc]);
+        for (const n of ["tretire_cookie", "tretire_orphan", "tretire_cookie_0a1b2c3d"]) dockerOk(["secret", "rm", n]);
+    });
+
+    it("reports without --apply, keeps what a service mounts, removes the unreferenced, and is a no-op the second time", async () => {
+        const dry = run();
+        expect(dry).to.match(/keep {4}tretire_cookie: still mounted/);
+        expect(dry).to.match(/would remove tretire_orphan/);
+        expect(dockerOk(["secret", "inspect", "tretire_orphan"])).to.equal(true);
+
+        // What `pulumi up` does: the service moves to the managed copy at the same target path.
+        docker(["service", "update", "--detach", "--secret-rm", "tretire_cookie", "--secret-add", "source=tretire_cookie_0a1b2c3d,target=tretire_cookie", svc]);
+        const mounted = docker(["service", "inspect", "--format", "{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}={{.File.Name}} {{end}}", svc]);
+        expect(mounted.trim()).to.equal("tretire_cookie_0a1b2c3d=tretire_cookie");
+
+        const applied = run("--apply");
+        expect(applied).to.match(/removed tretire_cookie\n/);
+        expect(applied).to.match(/removed tretire_orphan/);
+        expect(dockerOk(["secret", "inspect", "tretire_cookie"])).to.equal(false);
+        expect(dockerOk(["secret", "inspect", "tretire_cookie_0a1b2c3d"]), "the managed copy stays").to.equal(true);
+        expect(run("--apply")).to.match(/legacy secrets: 0 removed, 0 still in use/);
+    });
+});
