@@ -1,4 +1,4 @@
-// `npm run plan -- --stack <name> [--json]`: evaluates the real program against Pulumi.<name>.yaml under the
+// `npm run plan -- --stack <name> [--json|--mermaid] [--compose <dir>]`: evaluates the real program against Pulumi.<name>.yaml under the
 // mock engine and prints what it would deploy, with no credentials and no secret values, then the policy pack's
 // violations; a mandatory one exits 1.
 import { ConfigError } from "../components/config";
@@ -8,20 +8,23 @@ import { listStacks } from "./offline/stack-config";
 interface PlanArgs {
     stack: string;
     json: boolean;
+    /** Print the architecture picture (Mermaid) instead of the plan. */
+    mermaid: boolean;
     /** Also write the Docker stack files into this directory. */
     compose?: string;
 }
 
 function parseArgs(argv: string[]): PlanArgs {
-    const args: PlanArgs = { stack: "", json: false };
+    const args: PlanArgs = { stack: "", json: false, mermaid: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--json") args.json = true;
+        else if (a === "--mermaid") args.mermaid = true;
         else if (a === "--stack") args.stack = argv[++i] ?? "";
         else if (a.startsWith("--stack=")) args.stack = a.slice("--stack=".length);
         else if (a === "--compose") args.compose = argv[++i] ?? "";
         else if (a.startsWith("--compose=")) args.compose = a.slice("--compose=".length);
-        else throw new Error(`unknown argument ${a}; usage: npm run plan -- --stack <${listStacks().join("|")}> [--json] [--compose <dir>]`);
+        else throw new Error(`unknown argument ${a}; usage: npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid] [--compose <dir>]`);
     }
     if (args.compose === "") throw new Error("--compose needs a directory");
     if (!args.stack) throw new Error(`--stack is required: npm run plan -- --stack <${listStacks().join("|")}> [--json]`);
@@ -31,7 +34,7 @@ function parseArgs(argv: string[]): PlanArgs {
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     // The plan, then the policy pack over it: a mandatory violation exits 1 (issue 8).
-    const run = await runPlan({ stack: args.stack, json: args.json, compose: args.compose });
+    const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose });
     process.stdout.write(run.stdout + "\n");
     if (run.stderr) process.stderr.write(run.stderr);
     return run.code;

@@ -3,6 +3,7 @@
 // program or config overrides. Exit code: 0, or 1 when a mandatory policy is violated.
 import { writeStackFiles } from "./compose";
 import { evaluateProgram } from "./engine";
+import { renderMermaid } from "./mermaid";
 import { PlanDocument, buildPlan, renderPlanText } from "./plan";
 import { PolicyReport, evaluatePolicies, policyConfigFromStack, renderPolicyText } from "./policy";
 import { readStackConfig } from "./stack-config";
@@ -14,6 +15,8 @@ export interface RunPlanOptions {
     program?: string;
     overrides?: Record<string, unknown>;
     secrets?: Record<string, string>;
+    /** Print the architecture picture (Mermaid) instead of the plan; policies still decide the exit code. */
+    mermaid?: boolean;
     /** Also write the Docker stack files rendered from the same services into this directory. */
     compose?: string;
 }
@@ -30,7 +33,7 @@ export async function runPlan(opts: RunPlanOptions): Promise<PlanRun> {
     const ev = await evaluateProgram({ stack: opts.stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program });
     const policy = await evaluatePolicies(ev, policyConfigFromStack(cfg.config));
     const plan = { ...buildPlan(ev, cfg.secrets), policy };
-    const stdout = opts.json ? JSON.stringify(plan, null, 2) : `${renderPlanText(plan)}\n\n${renderPolicyText(policy)}`;
+    const stdout = opts.mermaid ? renderMermaid(ev) : opts.json ? JSON.stringify(plan, null, 2) : `${renderPlanText(plan)}\n\n${renderPolicyText(policy)}`;
     const written = opts.compose ? await writeStackFiles(ev, opts.compose) : [];
     const stderr = written.map((f) => `wrote ${f}\n`).join("") + (policy.mandatory ? `${policy.mandatory} mandatory policy violation(s): this plan must not be applied.\n${renderPolicyText(policy)}\n` : "");
     return { code: policy.mandatory ? 1 : 0, stdout, stderr, plan };

@@ -1,0 +1,33 @@
+// `npm run import-file -- --stack prod [--out import.json] [--host ssh://deploy@manager]`: reads the live swarm
+// (the stack's docker.host unless --host says otherwise) and writes the Pulumi import file for adoption.
+import * as fs from "fs";
+import { buildImportFile, readLiveSwarm } from "./adoption/import-file";
+import { evaluateProgram } from "./offline/engine";
+import { readStackConfig } from "./offline/stack-config";
+
+async function main(): Promise<void> {
+    const argv = process.argv.slice(2);
+    const opt = (name: string) => {
+        const i = argv.indexOf(name);
+        return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const stack = opt("--stack");
+    if (!stack) throw new Error("usage: npm run import-file -- --stack <name> [--out import.json] [--host <docker host>]");
+    const out = opt("--out") ?? `import.${stack}.json`;
+    const cfg = readStackConfig(stack);
+    const ev = await evaluateProgram({ stack, config: cfg.config, secretKeys: cfg.secretKeys });
+    const host = opt("--host") ?? JSON.parse(cfg.config["iklimco:docker"]).host;
+    const report = buildImportFile(ev, readLiveSwarm(host));
+    fs.writeFileSync(out, JSON.stringify(report.file, null, 2) + "\n");
+    const log = (s: string) => process.stderr.write(s + "\n");
+    log(`wrote ${out}: ${report.matched.length} resources to import from ${host}`);
+    for (const m of report.matched) log(`  import ${m.liveName} (${m.id})`);
+    for (const m of report.missing) log(`  not running, will be created: ${m.liveName}`);
+    log(`${report.secrets.length} Swarm secrets cannot be imported (their data is never readable): they are brought`);
+    log(`under management by rotation, see docs/runbook.md "Adopt the running platform".`);
+}
+
+main().catch((err) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+});
