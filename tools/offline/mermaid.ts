@@ -36,14 +36,21 @@ export function componentGraph(ev: Evaluation): { nodes: RecordedResource[]; edg
     };
 }
 
-/** Edges between steps: X --> Y when a resource realising Y waits (directly) for one realising X. */
+/**
+ * Edges between steps: X --> Y when a resource that starts at step Y waits (directly) for one that is done at
+ * step X. A resource realising several steps (a service: deployed at 12, converged at 15) starts at the first
+ * and is done at the last, so the picture reads as the order the graph imposes, without cycles.
+ */
 export function stepGraph(ev: Evaluation): [number, number][] {
     const edges = new Set<string>();
     for (const r of ev.resources) {
         for (const dep of predecessors(r)) {
             const d = ev.byUrn.get(dep);
             if (!d) continue;
-            for (const x of d.steps) for (const y of r.steps) if (x !== y) edges.add(`${x}-${y}`);
+            if (!d.steps.length || !r.steps.length) continue;
+            const x = Math.max(...d.steps);
+            const y = Math.min(...r.steps);
+            if (x !== y) edges.add(`${x}-${y}`);
         }
     }
     return [...edges]
