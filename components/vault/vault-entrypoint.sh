@@ -19,7 +19,7 @@
 # Environment (all optional except in tests):
 #   VAULT_CONFIG_HCL        the server config; written to $VAULT_CONFIG_DIR/vault.hcl when set
 #   VAULT_CONFIG_DIR        default /vault/config
-#   VAULT_LOCAL_ADDR        default http://127.0.0.1:8201 (the loopback listener)
+#   VAULT_LOCAL_ADDR        default http://127.0.0.1:8202 (the loopback listener)
 #   VAULT_UNSEAL_KEY_FILE   default /run/secrets/vault_unseal_key
 #   VAULT_SERVER_CMD        the server command; default: prepare the data/cert dirs and run `vault server`
 #                           as the `vault` user. Tests replace it with a stand-in process.
@@ -27,7 +27,7 @@
 set -u
 
 CONFIG_DIR="${VAULT_CONFIG_DIR:-/vault/config}"
-ADDR="${VAULT_LOCAL_ADDR:-http://127.0.0.1:8201}"
+ADDR="${VAULT_LOCAL_ADDR:-http://127.0.0.1:8202}"
 KEY_FILE="${VAULT_UNSEAL_KEY_FILE:-/run/secrets/vault_unseal_key}"
 BACKOFF_START="${UNSEAL_BACKOFF_START:-1}"
 BACKOFF_MAX="${UNSEAL_BACKOFF_MAX:-30}"
@@ -49,11 +49,11 @@ fi
 # data directory, then drop privileges with su-exec (both in the official image). A renewed certificate
 # reaches Vault through a restart (the cert-distributor forces one), which re-runs this copy.
 start_vault() {
+    mkdir -p /vault/data /vault/tls
+    cp /vault/certs/* /vault/tls/ 2>/dev/null || log "no certificate in /vault/certs yet (step 10 places one)"
+    chmod 0700 /vault/tls
     if [ "$(id -u)" = 0 ] && id vault >/dev/null 2>&1 && command -v su-exec >/dev/null 2>&1; then
-        mkdir -p /vault/data /vault/tls
-        cp /vault/certs/* /vault/tls/ 2>/dev/null || log "no certificate in /vault/certs yet (step 10 places one)"
         chown -R vault:vault /vault/data /vault/tls
-        chmod 0700 /vault/tls
         exec su-exec vault vault server -config="$CONFIG_DIR/vault.hcl"
     fi
     exec vault server -config="$CONFIG_DIR/vault.hcl"
