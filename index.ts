@@ -20,5 +20,16 @@ steps.realise(12, swarm.network);
 // Step 11: generated infrastructure secrets.
 const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-infra-secrets`, { config, provider: swarm.provider }));
 
+// --- vault (issue 4) ---
+// Steps 10, 14, 15 (Vault) and 16: TLS placeholder, the Vault members and their bootstrap, Vault as code with
+// the per-service AppRole Swarm secrets (components/vault).
+import { Vault } from "./components/vault";
+const vault = new Vault(`${config.stackName}-vault`, { config, swarm });
+
 export const networkName = swarm.network.name;
 export const rabbitmqErlangCookieSecret = infraSecrets.rabbitmqErlangCookie.swarmName;
+export const vaultAddress = vault.address;
+export const vaultUnsealKeySecret = vault.unsealKey.swarmName;
+export const vaultServiceSecrets = Object.fromEntries(
+    Object.entries(vault.serviceSecrets).map(([svc, s]) => [svc, { roleId: s.roleId.swarmName, secretId: s.secretId.swarmName }]),
+);

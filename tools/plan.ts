@@ -28,7 +28,8 @@ async function main(): Promise<number> {
     const cfg = readStackConfig(args.stack);
     const ev = await evaluateProgram({ stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys });
     const plan = buildPlan(ev, cfg.secrets);
-    process.stdout.write((args.json ? JSON.stringify(plan, null, 2) : renderPlanText(plan)) + "\n");
+    // Exit only once the text is flushed: a pipe takes 64 KiB at a time and process.exit would cut the rest.
+    await new Promise<void>((resolve) => process.stdout.write((args.json ? JSON.stringify(plan, null, 2) : renderPlanText(plan)) + "\n", () => resolve()));
     return 0;
 }
 
