@@ -6,6 +6,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { initCredentials } from "../components/vault/bootstrap";
+import { adminPolicyHcl } from "../components/vault/hcl";
+import { retireRootToken } from "../components/vault/retire-root";
 import { BUSYBOX, busyboxPath } from "./support/busybox-env";
 import { FakeVault, freePort } from "./support/fake-vault";
 
@@ -109,5 +111,58 @@ describe("vault bootstrap (real scripts, contract fake of Vault's HTTP API)", fu
         const t = await runScript("vault-ready.sh", { MEMBERS: members, WAIT_SECONDS: "3" }, bin);
         expect(t.code).to.equal(1);
         expect(t.stderr).to.include(`waiting for ${members.split(" ")[1]} to be initialised and unsealed`);
+    });
+
+    describe("root token retirement (contract fake)", () => {
+        const inputs = (port: number, rootToken: string) => ({
+            address: `http://127.0.0.1:${port}`,
+            rootToken,
+            skipTlsVerify: false,
+            policyName: "iklimco-pulumi",
+            policyHcl: adminPolicyHcl("secret", "approle"),
+            loginMount: "pulumi",
+            loginRole: "pulumi",
+            role: { token_policies: ["iklimco-pulumi"], token_ttl: "20m", token_max_ttl: "20m" },
+        });
+        const login = async (port: number, roleId: string, secretId: string) => {
+            const r = await fetch(`http://127.0.0.1:${port}/v1/auth/pulumi/login`, { method: "POST", body: JSON.stringify({ role_id: roleId, secret_id: secretId }) });
+            return r.status;
+        };
+
+        it("writes the program's policy and AppRole, proves the login, then revokes the root token", async () => {
+            const f = fake({ initialized: true, sealed: false, unsealKey: "k", rootToken: "hvs.root-for-test" });
+            const port = await f.listen();
+            const creds = await retireRootToken(inputs(port, "hvs.root-for-test"));
+            expect(f.policies.get("iklimco-pulumi")).to.include('path "sys/policies/acl/*"');
+            expect(f.authMounts.get("pulumi")).to.equal("approle");
+            expect(f.roles.get("pulumi/pulumi")!.body.token_policies).to.deep.equal(["iklimco-pulumi"]);
+            expect(f.tokens.has("hvs.root-for-test"), "the root token is revoked").to.equal(false);
+            expect(await login(port, creds.roleId, creds.secretId)).to.equal(200);
+            // The login that proved the credentials came before the revocation.
+            const order = f.requests.map((r) => r.path);
+            expect(order.indexOf("/v1/auth/pulumi/login")).to.be.lessThan(order.indexOf("/v1/auth/token/revoke-self"));
+        });
+
+        it("a second run changes nothing and says how to go on", async () => {
+            const f = fake({ initialized: true, sealed: false, unsealKey: "k", rootToken: "hvs.root-for-test" });
+            const port = await f.listen();
+            await retireRootToken(inputs(port, "hvs.root-for-test"));
+            const writes = f.requests.filter((r) => r.method !== "GET").length;
+            let error: Error | undefined;
+            await retireRootToken(inputs(port, "hvs.root-for-test")).catch((e: Error) => (error = e));
+            expect(error?.message).to.match(/already retired.*iklimco:vaultToken/s);
+            expect(f.requests.filter((r) => r.method !== "GET").length, "no write on the second run").to.equal(writes);
+        });
+
+        it("keeps the root token when the new credentials do not log in", async () => {
+            const f = fake({ initialized: true, sealed: false, unsealKey: "k", rootToken: "hvs.root-for-test" });
+            f.breakLogin = true;
+            const port = await f.listen();
+            let error: Error | undefined;
+            await retireRootToken(inputs(port, "hvs.root-for-test")).catch((e: Error) => (error = e));
+            expect(error?.message).to.include("the root token is kept");
+            expect(f.tokens.has("hvs.root-for-test")).to.equal(true);
+            expect(f.count("POST", "/v1/auth/token/revoke-self")).to.equal(0);
+        });
     });
 });

@@ -13,6 +13,7 @@ const POLICY = "vault:index/policy:Policy";
 const ROLE = "vault:appRole/authBackendRole:AuthBackendRole";
 const SECRET_ID = "vault:appRole/authBackendRoleSecretId:AuthBackendRoleSecretId";
 const COMMAND = "command:remote:Command";
+const RETIRE = "pulumi-nodejs:dynamic/iklimco:RootTokenRetirement";
 
 function parseHcl(text: string): Record<string, unknown> {
     const [obj, err] = hcl.parseToObject(text);
@@ -93,16 +94,26 @@ describe("vault component (offline engine, prod stack)", function () {
             // the mock's init answer (tools/offline/mocks.ts)
             JSON.stringify({ keys_base64: [Buffer.from(`mock-key-${init.name}`).toString("base64")], root_token: `hvs.mock-root-${init.name}` }),
         );
-        const credentials = [initAnswer.keys_base64[0], initAnswer.root_token, ...ofType(ev, ROLE).map((r) => `mock-role-id-${r.name}`), ...ofType(ev, SECRET_ID).map((r) => `mock-secret-id-${r.name}`)];
+        const credentials = [initAnswer.keys_base64[0], initAnswer.root_token, ...ofType(ev, ROLE).map((r) => `mock-role-id-${r.name}`), ...ofType(ev, SECRET_ID).map((r) => `mock-secret-id-${r.name}`), ...ofType(ev, RETIRE).flatMap((r) => [`mock-pulumi-role-id-${r.name}`, `mock-pulumi-secret-id-${r.name}`])];
+        expect(credentials.length).to.equal(2 + 4 + 4 + 2);
         const everything = JSON.stringify(ev.resources.map((r) => r.inputs)) + JSON.stringify(ev.outputs);
         for (const c of credentials) expect(everything, "a credential shows in plain inputs or outputs").to.not.include(c);
         // ... but they do reach their Swarm secrets (as secret data) and the provider (as a secret token).
         const unsealSecret = ofType(ev, SECRET).find((s) => (input(s, "labels") as { value: string }[]).some((l) => l.value === "vault_unseal_key"))!;
         expect(unsealSecret.secretInputs).to.include("data");
         expect(Buffer.from(input(unsealSecret, "data"), "base64").toString()).to.equal(initAnswer.keys_base64[0]);
+        // The root token reaches only the retirement (as a secret); the provider logs in with the program's AppRole.
+        const retire = ev.resources.find((r) => r.type === RETIRE)!;
+        expect(retire.secretInputs).to.include("rootToken");
+        expect(input(retire, "rootToken")).to.equal(initAnswer.root_token);
         const provider = ev.resources.find((r) => r.type === "pulumi:providers:vault")!;
-        expect(provider.secretInputs).to.include("token");
-        expect(input(provider, "token")).to.equal(initAnswer.root_token);
+        expect(provider.secretInputs).to.include("authLogin");
+        expect(input(provider, "token")).to.equal(undefined);
+        // Provider config reaches the engine as JSON text.
+        expect(JSON.parse(input(provider, "authLogin"))).to.deep.equal({
+            path: "auth/pulumi/login",
+            parameters: { role_id: `mock-pulumi-role-id-${retire.name}`, secret_id: `mock-pulumi-secret-id-${retire.name}` },
+        });
         for (const svc of ["auth-service", "user-service", "station-service", "notification-service"]) {
             for (const kind of ["role_id", "secret_id"]) {
                 const s = ofType(ev, SECRET).find((x) => (input(x, "labels") as { value: string }[]).some((l) => l.value === `${svc}_vault_${kind}`));
@@ -178,6 +189,9 @@ describe("vault component (offline engine, prod stack)", function () {
         expect(comesAfter(ev, v2, v1) && comesAfter(ev, v3, v2), "one member at a time").to.equal(true);
         expect(comesAfter(ev, ready, v3), "readiness after the members converged").to.equal(true);
         expect(comesAfter(ev, provider, ready) && comesAfter(ev, provider, init), "provider after bootstrap and readiness").to.equal(true);
+        const retire = ev.resources.find((r) => r.type === RETIRE)!;
+        expect(comesAfter(ev, retire, ready) && comesAfter(ev, retire, init), "the root token is retired after readiness").to.equal(true);
+        expect(comesAfter(ev, provider, retire), "the provider logs in with what the retirement made").to.equal(true);
         const step14 = ev.resources.filter((r) => r.custom && r.steps.includes(14));
         const step16 = ev.resources.filter((r) => r.custom && r.steps.includes(16) && r.type.startsWith("vault:"));
         expect(step16.length).to.be.greaterThan(10);
@@ -214,6 +228,15 @@ describe("vault component (offline engine, overrides)", function () {
         expect(input(role, "tokenMaxTtl")).to.equal(4 * 3600);
         const other = ofType(ev, ROLE).find((r) => input(r, "roleName") === services[1].name)!;
         expect(input(other, "tokenTtl")).to.equal(3600);
+    });
+
+    it("with iklimco:vaultToken set, the provider uses that token (a secret) and nothing retires the root token", async () => {
+        const ev = await evaluateStack("prod", { secrets: { "iklimco:vaultToken": "hvs.operator-token-for-test" } });
+        expect(ev.resources.filter((r) => r.type === RETIRE)).to.have.length(0);
+        const provider = ev.resources.find((r) => r.type === "pulumi:providers:vault")!;
+        expect(provider.secretInputs).to.include("token");
+        expect(input(provider, "token")).to.equal("hvs.operator-token-for-test");
+        expect(JSON.stringify(ev.resources.map((r) => r.inputs))).to.not.include("hvs.operator-token-for-test");
     });
 
     it("a single-node local stack has one member and no retry_join", async () => {

@@ -25,11 +25,13 @@ export interface ServiceCredentials {
     secretIdSecret: VersionedSecret;
 }
 
+/** How the provider authenticates: a token (`iklimco:vaultToken`), or the program's own AppRole (retire-root.ts). */
+export type VaultCredentials = { token: pulumi.Input<string> } | { appRole: { mount: string; roleId: pulumi.Input<string>; secretId: pulumi.Input<string> } };
+
 export interface VaultAccessArgs {
     config: PlatformConfig;
     dockerProvider: docker.Provider;
-    /** The token the provider uses: the bootstrap root token, or `iklimco:vaultToken` once it is retired. */
-    token: pulumi.Input<string>;
+    credentials: VaultCredentials;
     /** The readiness gate: the provider is used only once every member is unsealed (ordering only). */
     ready: pulumi.Resource;
 }
@@ -49,7 +51,15 @@ export class VaultAccess extends pulumi.ComponentResource {
             `${name}-provider`,
             {
                 address: vaultAddress(cfg),
-                token: pulumi.secret(args.token),
+                ...("token" in args.credentials
+                    ? { token: pulumi.secret(args.credentials.token) }
+                    : {
+                          // Logs in on every run: a fresh token of at most 20 minutes, never a standing root token.
+                          authLogin: {
+                              path: `auth/${args.credentials.appRole.mount}/login`,
+                              parameters: pulumi.secret(pulumi.all([args.credentials.appRole.roleId, args.credentials.appRole.secretId]).apply(([role_id, secret_id]) => ({ role_id, secret_id }))),
+                          },
+                      }),
                 skipTlsVerify: cfg.vault.skipTlsVerify,
                 // The provider's child tokens are short-lived and bounded, so a leaked plan token is of little use.
                 maxLeaseTtlSeconds: 1200,

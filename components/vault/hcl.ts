@@ -166,6 +166,7 @@ export function adminPolicyHcl(kvMount: string, approlePath: string): string {
     const rules: [string, string[]][] = [
         [`auth/${approlePath}/*`, ["create", "read", "update", "delete", "list"]],
         [`sys/auth/${approlePath}`, ["create", "read", "update", "delete", "sudo"]],
+        [`sys/auth/${approlePath}/*`, ["read", "update", "sudo"]],
         ["sys/auth", ["read"]],
         [`sys/mounts/${kvMount}`, ["create", "read", "update", "delete"]],
         [`sys/mounts/${kvMount}/*`, ["create", "read", "update", "delete"]],

@@ -24,9 +24,18 @@ export interface RecordedRequest {
 export class FakeVault {
     readonly requests: RecordedRequest[] = [];
     initCount = 0;
+    /** Valid tokens (the root token once initialised, and tokens from AppRole logins). */
+    readonly tokens = new Set<string>();
+    readonly policies = new Map<string, string>();
+    readonly authMounts = new Map<string, string>();
+    readonly roles = new Map<string, { body: Record<string, unknown>; roleId: string; secretIds: Set<string> }>();
+    /** Makes AppRole logins fail (to show nothing is revoked before the new credentials work). */
+    breakLogin = false;
     private server?: http.Server;
 
-    constructor(public state: FakeVaultState) {}
+    constructor(public state: FakeVaultState) {
+        if (state.rootToken) this.tokens.add(state.rootToken);
+    }
 
     /** Listens on loopback; port 0 picks a free one. */
     async listen(port = 0): Promise<number> {
@@ -95,6 +104,7 @@ export class FakeVault {
                 const keys = Array.from({ length: shares }, () => crypto.randomBytes(32));
                 this.initCount++;
                 this.state = { initialized: true, sealed: true, unsealKey: keys[0].toString("base64"), rootToken: `hvs.${crypto.randomBytes(18).toString("base64url")}` };
+                this.tokens.add(this.state.rootToken!);
                 return send(200, { keys: keys.map((k) => k.toString("hex")), keys_base64: keys.map((k) => k.toString("base64")), root_token: this.state.rootToken });
             }
             if (path === "/v1/sys/health" && req.method === "GET") {
@@ -102,6 +112,64 @@ export class FakeVault {
                 if (this.state.sealed) return send(Number(query.get("sealedcode") ?? 503), { initialized: true, sealed: true });
                 // The fake is a single active node, so standbyok makes no difference.
                 return send(200, { initialized: true, sealed: false, standby: false });
+            }
+            // Authenticated endpoints (sys/policies, sys/auth, auth/<approle mount>/..., auth/token/...).
+            const token = String(req.headers["x-vault-token"] ?? "");
+            const login = /^\/v1\/auth\/([^/]+)\/login$/.exec(path);
+            if (login && write) {
+                const mount = login[1];
+                const { role_id, secret_id } = JSON.parse(body || "{}");
+                const role = [...this.roles.entries()].find(([k, r]) => k.startsWith(`${mount}/`) && r.roleId === role_id)?.[1];
+                if (this.breakLogin || !role || !role.secretIds.has(secret_id)) return send(400, { errors: ["invalid role or secret ID"] });
+                const t = `hvs.login-${crypto.randomBytes(12).toString("hex")}`;
+                this.tokens.add(t);
+                return send(200, { auth: { client_token: t, policies: role.body.token_policies } });
+            }
+            if (path.startsWith("/v1/sys/policies/") || path.startsWith("/v1/sys/auth") || path.startsWith("/v1/auth/")) {
+                if (this.state.sealed) return send(503, { errors: ["Vault is sealed"] });
+                if (!this.tokens.has(token)) return send(403, { errors: ["permission denied"] });
+            }
+            if (path === "/v1/auth/token/lookup-self" && req.method === "GET") return send(200, { data: { id: "[hidden]", policies: token === this.state.rootToken ? ["root"] : ["default"] } });
+            if (path === "/v1/auth/token/revoke-self" && write) {
+                this.tokens.delete(token);
+                res.writeHead(204);
+                return res.end();
+            }
+            const policy = /^\/v1\/sys\/policies\/acl\/([^/]+)$/.exec(path);
+            if (policy && write) {
+                this.policies.set(policy[1], JSON.parse(body).policy);
+                res.writeHead(204);
+                return res.end();
+            }
+            if (path === "/v1/sys/auth" && req.method === "GET") {
+                const mounts: Record<string, unknown> = { "token/": { type: "token" } };
+                for (const [p, type] of this.authMounts) mounts[`${p}/`] = { type };
+                return send(200, { ...mounts, data: mounts });
+            }
+            const enable = /^\/v1\/sys\/auth\/([^/]+)$/.exec(path);
+            if (enable && write) {
+                if (this.authMounts.has(enable[1])) return send(400, { errors: [`path is already in use at ${enable[1]}/`] });
+                this.authMounts.set(enable[1], JSON.parse(body).type);
+                res.writeHead(204);
+                return res.end();
+            }
+            const role = /^\/v1\/auth\/([^/]+)\/role\/([^/]+)(\/role-id|\/secret-id)?$/.exec(path);
+            if (role && this.authMounts.get(role[1]) === "approle") {
+                const key = `${role[1]}/${role[2]}`;
+                if (!role[3] && write) {
+                    const existing = this.roles.get(key);
+                    this.roles.set(key, { body: JSON.parse(body), roleId: existing?.roleId ?? crypto.randomUUID(), secretIds: existing?.secretIds ?? new Set() });
+                    res.writeHead(204);
+                    return res.end();
+                }
+                const r = this.roles.get(key);
+                if (!r) return send(404, { errors: ["role not found"] });
+                if (role[3] === "/role-id" && req.method === "GET") return send(200, { data: { role_id: r.roleId } });
+                if (role[3] === "/secret-id" && write) {
+                    const sid = crypto.randomUUID();
+                    r.secretIds.add(sid);
+                    return send(200, { data: { secret_id: sid, secret_id_accessor: crypto.randomUUID(), secret_id_ttl: 0 } });
+                }
             }
             send(404, { errors: [] });
         });

@@ -22,6 +22,8 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             return { roleId: `mock-role-id-${name}` };
         case "vault:appRole/authBackendRoleSecretId:AuthBackendRoleSecretId":
             return { secretId: `mock-secret-id-${name}`, accessor: `mock-accessor-${name}` };
+        case "pulumi-nodejs:dynamic/iklimco:RootTokenRetirement":
+            return { roleId: `mock-pulumi-role-id-${name}`, secretId: `mock-pulumi-secret-id-${name}` };
         default:
             return {};
     }
