@@ -56,7 +56,8 @@ init)
     else
         docker service inspect "$TRANSIENT" >/dev/null 2>&1 && stop_transient
         log "starting the transient server $TRANSIENT on $NODE (volume $DATA_VOLUME) to initialise Vault"
-        docker service create --name "$TRANSIENT" --replicas 1 --constraint "node.hostname == $NODE" \
+        # One task and no published port: DNS round-robin resolves the name straight to the task (no VIP needed).
+        docker service create --name "$TRANSIENT" --replicas 1 --endpoint-mode dnsrr --constraint "node.hostname == $NODE" \
             --network "name=$NETWORK,alias=$MEMBER_NAME,alias=vault-bootstrap" \
             --mount "type=volume,src=$DATA_VOLUME,dst=/vault/data" \
             --mount "type=bind,src=$SSL_DIR,dst=/vault/certs,readonly" \
