@@ -25,7 +25,6 @@ export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: Va
             VAULT_CONFIG_HCL: serverConfigHcl(cfg, member, members),
             // The CLI inside the container talks to the loopback listener.
             VAULT_ADDR: `http://127.0.0.1:${VAULT_PORTS.loopback}`,
-            SKIP_SETCAP: "true",
         },
         secrets: [{ secret: unsealKey }],
         mounts: [

@@ -61,7 +61,7 @@ init)
             --network "name=$NETWORK,alias=$MEMBER_NAME,alias=vault-bootstrap" \
             --mount "type=volume,src=$DATA_VOLUME,dst=/vault/data" \
             --mount "type=bind,src=$SSL_DIR,dst=/vault/certs,readonly" \
-            --env "VAULT_CONFIG_HCL=$SERVER_CONFIG_HCL" --env SKIP_SETCAP=true \
+            --env "VAULT_CONFIG_HCL=$SERVER_CONFIG_HCL" \
             --restart-condition on-failure --label com.iklimco.managed-by=pulumi --detach --quiet "${auth[@]}" \
             --entrypoint /bin/sh "$IMAGE" -c "$ENTRYPOINT_SCRIPT" >/dev/null
         cleanup_steps+=(stop_transient)
