@@ -21,15 +21,16 @@ steps.realise(12, swarm.network);
 const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-infra-secrets`, { config, provider: swarm.provider }));
 
 // --- vault (issue 4) ---
-// Steps 10, 14, 15 (Vault) and 16: TLS placeholder, the Vault members and their bootstrap, Vault as code with
-// the per-service AppRole Swarm secrets (components/vault).
-import { Vault } from "./components/vault";
+// Steps 10, 14, 15 (Vault): TLS placeholder, the Vault members and their bootstrap. Steps 14 and 16: the root
+// token's retirement and Vault as code with the per-service AppRole Swarm secrets (components/vault). The
+// certificate flow goes between the two (its `vault` args from `vault`, `tlsReady` from its verification).
+import { Vault, VaultConfiguration } from "./components/vault";
 const vault = new Vault(`${config.stackName}-vault`, { config, swarm });
+const vaultConfig = new VaultConfiguration(`${config.stackName}-vault-config`, { config, swarm, vault });
 
 export const networkName = swarm.network.name;
 export const rabbitmqErlangCookieSecret = infraSecrets.rabbitmqErlangCookie.swarmName;
-export const vaultAddress = vault.address;
+export const vaultAddress = vaultConfig.address;
+export const vaultServices = vault.serviceNames;
 export const vaultUnsealKeySecret = vault.unsealKey.swarmName;
-export const vaultServiceSecrets = Object.fromEntries(
-    Object.entries(vault.serviceSecrets).map(([svc, s]) => [svc, { roleId: s.roleId.swarmName, secretId: s.secretId.swarmName }]),
-);
+export const microserviceSecrets = vaultConfig.microserviceSecrets();

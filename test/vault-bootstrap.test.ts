@@ -118,11 +118,11 @@ describe("vault bootstrap (real scripts, contract fake of Vault's HTTP API)", fu
             address: `http://127.0.0.1:${port}`,
             rootToken,
             skipTlsVerify: false,
-            policyName: "iklimco-pulumi",
+            policyName: "iklimco-bootstrap",
             policyHcl: adminPolicyHcl("secret", "approle"),
             loginMount: "pulumi",
             loginRole: "pulumi",
-            role: { token_policies: ["iklimco-pulumi"], token_ttl: "20m", token_max_ttl: "20m" },
+            role: { token_policies: ["iklimco-bootstrap"], token_ttl: "20m", token_max_ttl: "20m" },
         });
         const login = async (port: number, roleId: string, secretId: string) => {
             const r = await fetch(`http://127.0.0.1:${port}/v1/auth/pulumi/login`, { method: "POST", body: JSON.stringify({ role_id: roleId, secret_id: secretId }) });
@@ -133,9 +133,9 @@ describe("vault bootstrap (real scripts, contract fake of Vault's HTTP API)", fu
             const f = fake({ initialized: true, sealed: false, unsealKey: "k", rootToken: "hvs.root-for-test" });
             const port = await f.listen();
             const creds = await retireRootToken(inputs(port, "hvs.root-for-test"));
-            expect(f.policies.get("iklimco-pulumi")).to.include('path "sys/policies/acl/*"');
+            expect(f.policies.get("iklimco-bootstrap")).to.include('path "sys/policies/acl/*"');
             expect(f.authMounts.get("pulumi")).to.equal("approle");
-            expect(f.roles.get("pulumi/pulumi")!.body.token_policies).to.deep.equal(["iklimco-pulumi"]);
+            expect(f.roles.get("pulumi/pulumi")!.body.token_policies).to.deep.equal(["iklimco-bootstrap"]);
             expect(f.tokens.has("hvs.root-for-test"), "the root token is revoked").to.equal(false);
             expect(await login(port, creds.roleId, creds.secretId)).to.equal(200);
             // The login that proved the credentials came before the revocation.

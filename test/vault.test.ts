@@ -5,7 +5,8 @@ import { expect } from "chai";
 // hcl2-parser is HashiCorp's HCL v2 parser (github.com/hashicorp/hcl) compiled to JavaScript.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hcl: { parseToObject: (text: string) => [unknown, unknown] } = require("hcl2-parser");
-import { Evaluation, RecordedResource, SECRET, SERVICE, comesAfter, evaluateStack, input, named, ofType } from "./harness";
+import * as path from "path";
+import { Evaluation, FIXTURES, RecordedResource, SECRET, SERVICE, comesAfter, evaluateStack, input, named, ofType } from "./harness";
 import { parseRawValue } from "../components/config";
 import { readStackConfig } from "../tools/offline/stack-config";
 
@@ -149,7 +150,7 @@ describe("vault component (offline engine, prod stack)", function () {
         expect(Object.keys(auth.path).sort()).to.deep.equal(
             ["secret/data/auth-service/auth", "secret/data/auth-service/auth/*", "secret/metadata/auth-service/auth", "secret/metadata/auth-service/auth/*"].sort(),
         );
-        const admin = ofType(ev, POLICY).find((p) => input(p, "name") === "iklimco-pulumi")!;
+        const admin = ofType(ev, POLICY).find((p) => input(p, "name") === "iklimco-bootstrap")!;
         expect(() => parseHcl(input(admin, "policy"))).to.not.throw();
     });
 
@@ -239,12 +240,33 @@ describe("vault component (offline engine, overrides)", function () {
         expect(JSON.stringify(ev.resources.map((r) => r.inputs))).to.not.include("hvs.operator-token-for-test");
     });
 
+    it("with the certificate flow wired, the root-token retirement and the Vault provider wait for its verification", async () => {
+        const ev = await evaluateStack("prod", { program: path.join(FIXTURES, "vault-tls-gate-program.ts") });
+        const gate = named(ev, "fixture-certs-verify");
+        const provider = ev.resources.find((r) => r.type === "pulumi:providers:vault")!;
+        const retire = ev.resources.find((r) => r.type === RETIRE)!;
+        expect(comesAfter(ev, provider, gate)).to.equal(true);
+        expect(comesAfter(ev, retire, gate)).to.equal(true);
+        for (const s of vaultServices(ev)) expect(comesAfter(ev, s, gate)).to.equal(false);
+        expect(ev.registry.reasons.find((r) => r.dependent.endsWith("-retire-root"))!.on).to.have.length(2);
+    });
+
+    it("exports microserviceSecrets as the microservice program reads it: each secret's id and versioned name", async () => {
+        const ev = await evaluateStack("prod");
+        const out = ev.outputs.microserviceSecrets as Record<string, { roleId: { id: string; name: string }; secretId: { id: string; name: string } }>;
+        expect(Object.keys(out)).to.deep.equal(["auth-service", "notification-service", "station-service", "user-service"]);
+        expect(out["auth-service"].roleId.name).to.match(/^auth-service_vault_role_id_[0-9a-f]{8}$/);
+        expect(out["auth-service"].secretId.name).to.match(/^auth-service_vault_secret_id_[0-9a-f]{8}$/);
+        const secret = ofType(ev, SECRET).find((s) => input(s, "name") === out["auth-service"].roleId.name)!;
+        expect(out["auth-service"].roleId.id).to.equal(`${secret.name}-id`);
+    });
+
     it("a single-node local stack has one member and no retry_join", async () => {
         const ev = await evaluateStack("local");
         const svcs = vaultServices(ev);
         expect(svcs.map((s) => input(s, "name"))).to.deep.equal(["iklimco_vault-1"]);
         const conf = parseHcl(input(svcs[0], "taskSpec.containerSpec.env.VAULT_CONFIG_HCL")) as { storage: { raft: { retry_join?: unknown }[] } };
         expect(conf.storage.raft[0].retry_join).to.equal(undefined);
-        expect(named(ev, "iklimco-vault-access-provider")).to.not.equal(undefined);
+        expect(named(ev, "iklimco-vault-config-access-provider")).to.not.equal(undefined);
     });
 });

@@ -8,10 +8,11 @@ import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
 import { VersionedSecret } from "../swarm";
-import { adminPolicyHcl, appRoleSettings, policyHcl, policyName, vaultHostname } from "./hcl";
+import { APPROLE_DEFAULTS, adminPolicyHcl, appRoleSettings, durationSeconds, policyHcl, policyName, vaultHostname } from "./hcl";
 
 export const APPROLE_PATH = "approle";
-export const ADMIN_POLICY = "iklimco-pulumi";
+/** The program's own policy: it configures Vault (sudo on sys/auth and sys/audit), so it is the bootstrap policy. */
+export const ADMIN_POLICY = "iklimco-bootstrap";
 
 export function vaultAddress(cfg: PlatformConfig): string {
     return cfg.vault.address ?? `https://${vaultHostname(cfg)}:${cfg.vault.port}`;
@@ -32,8 +33,8 @@ export interface VaultAccessArgs {
     config: PlatformConfig;
     dockerProvider: docker.Provider;
     credentials: VaultCredentials;
-    /** The readiness gate: the provider is used only once every member is unsealed (ordering only). */
-    ready: pulumi.Resource;
+    /** The gates: the provider is used only once every member is unsealed (and serves a trusted certificate). */
+    ready: pulumi.Resource[];
 }
 
 export class VaultAccess extends pulumi.ComponentResource {
@@ -64,11 +65,23 @@ export class VaultAccess extends pulumi.ComponentResource {
                 // The provider's child tokens are short-lived and bounded, so a leaked plan token is of little use.
                 maxLeaseTtlSeconds: 1200,
             },
-            { parent: this, dependsOn: pipeline().after(`${name}-provider`, "Vault as code talks to Vault only once every member is unsealed", args.ready) },
+            { parent: this, dependsOn: pipeline().after(`${name}-provider`, "Vault as code talks to Vault only once every member is unsealed and serves a trusted certificate", ...args.ready) },
         );
         const p = { parent: this, provider: this.provider };
 
-        this.approle = new vault.AuthBackend(`${name}-approle`, { type: "approle", path: APPROLE_PATH, description: "microservices (one role per service)" }, p);
+        const roles = cfg.microservices.map((svc) => appRoleSettings(cfg, svc));
+        const maxTtl = Math.max(durationSeconds(APPROLE_DEFAULTS.tokenMaxTtl), ...roles.map((r) => r.tokenMaxTtl));
+        this.approle = new vault.AuthBackend(
+            `${name}-approle`,
+            {
+                type: "approle",
+                path: APPROLE_PATH,
+                description: "microservices (one role per service)",
+                // Bounded leases on the mount too: no token outlives the longest configured token_max_ttl.
+                tune: { maxLeaseTtl: `${maxTtl}s`, defaultLeaseTtl: `${Math.min(...roles.map((r) => r.tokenTtl), durationSeconds(APPROLE_DEFAULTS.tokenTtl))}s` },
+            },
+            p,
+        );
         this.kv = new vault.Mount(`${name}-kv`, { path: cfg.vault.kvMount, type: "kv", options: { version: "2" }, description: "microservice secrets (KV v2)" }, p);
         // Audit to stdout: it lands in `docker service logs` with no extra volume, and Vault never blocks on a full disk.
         this.audit = new vault.Audit(`${name}-audit`, { type: "file", path: "stdout", options: { file_path: "stdout", log_raw: "false" }, description: "audit log to the container's stdout" }, p);

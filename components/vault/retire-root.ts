@@ -2,7 +2,7 @@
 // talks to Vault over HTTPS like the Vault provider, so the root token never lands on any command line).
 //
 // Once, after every member is unsealed:
-//   1. write the program's own policy (`iklimco-pulumi`, adminPolicyHcl: only what Vault as code needs);
+//   1. write the program's own policy (`iklimco-bootstrap`, adminPolicyHcl: only what Vault as code needs);
 //   2. enable an AppRole mount for the program (`pulumi/`) unless present, write its role (that policy, tokens
 //      of 20 minutes at most, no secret-id expiry), read the role id and make a secret id;
 //   3. log in with them, to prove they work; only then
@@ -81,7 +81,7 @@ export async function retireRootToken(inputs: RetireRootInputs): Promise<{ roleI
     if (self.status === 403) {
         throw new Error(
             "retire root token: the root token is no longer valid (already retired?) and this stack holds no program credentials. " +
-                "Make a token with the iklimco-pulumi policy and set it: pulumi config set --secret iklimco:vaultToken '<token>'",
+                "Make a token with the iklimco-bootstrap policy and set it: pulumi config set --secret iklimco:vaultToken '<token>'",
         );
     }
     if (self.status >= 300) throw new Error(`retire root token: looking up the root token failed: HTTP ${self.status}`);

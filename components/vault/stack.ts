@@ -23,8 +23,6 @@ export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: Va
         command: ["/bin/sh", "-c", ENTRYPOINT, "vault-entrypoint"],
         env: {
             VAULT_CONFIG_HCL: serverConfigHcl(cfg, member, members),
-            // The CLI inside the container talks to the loopback listener.
-            VAULT_ADDR: `http://127.0.0.1:${VAULT_PORTS.loopback}`,
         },
         secrets: [{ secret: unsealKey }],
         mounts: [
