@@ -21,7 +21,7 @@ steps.realise(12, swarm.network);
 const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-infra-secrets`, { config, provider: swarm.provider }));
 
 // --- vault (issue 4) ---
-// Steps 10, 14, 15 (Vault): TLS placeholder, the Vault members and their bootstrap. Steps 14 and 16: the root
+// Steps 10, 14 (Vault): TLS placeholder, the Vault members and their bootstrap. Steps 14 and 16: the root
 // token's retirement and Vault as code with the per-service AppRole Swarm secrets (components/vault). The
 // certificate flow goes between the two (its `vault` args from `vault`, `tlsReady` from its verification).
 import { Vault, VaultConfiguration } from "./components/vault";

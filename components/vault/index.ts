@@ -1,7 +1,7 @@
 // Vault, in two components so the certificate flow can sit between them:
 //
-//   Vault (steps 10, 14, 15):
-//     VaultTlsPlaceholder (10) -> VaultInit (14) -> vault_unseal_key -> VaultCluster (14) -> VaultReady (14, 15)
+//   Vault (steps 10, 14, and 15 through the members' convergence):
+//     VaultTlsPlaceholder (10) -> VaultInit (14) -> vault_unseal_key -> VaultCluster (14) -> VaultReady (14)
 //   VaultConfiguration (steps 14, 16), after Vault (and after `tlsReady`, e.g. certs.vaultServesCertificate):
 //     root token -> RootTokenRetirement -> program AppRole -> vault.Provider -> VaultAccess (16)
 //
@@ -40,7 +40,7 @@ export interface VaultArgs {
     swarm: SwarmFoundation;
 }
 
-/** The Vault stack and its bootstrap: steps 10, 14 and 15 (Vault part). */
+/** The Vault stack and its bootstrap: steps 10 and 14 (Vault part); step 15 is the members' convergence. */
 export class Vault extends pulumi.ComponentResource {
     readonly tls: VaultTlsPlaceholder;
     readonly init: VaultInit;
@@ -70,9 +70,10 @@ export class Vault extends pulumi.ComponentResource {
         this.rootToken = this.init.rootToken;
         this.cluster = steps.realise(14, new VaultCluster(`${name}-cluster`, { config: cfg, services: swarm.services, members, unsealKey: this.unsealKey }, child));
         this.serviceNames = this.cluster.services.map((s) => s.name);
-        // Step 15 for Vault too: the wait for every member (the operators waited for iklimco_vault here).
+        // Step 15 for Vault is the members' own convergence (convergeConfig: healthy means unsealed); this
+        // readiness check belongs to the bootstrap (step 14) and gates Vault as code.
         this.ready = steps.realise(
-            15,
+            14,
             new VaultReady(
                 `${name}-ready`,
                 {
@@ -85,7 +86,6 @@ export class Vault extends pulumi.ComponentResource {
                 child,
             ),
         );
-        steps.realise(14, this.ready);
         this.registerOutputs({ unsealKeySecret: this.unsealKey.swarmName, members: this.serviceNames });
     }
 }
