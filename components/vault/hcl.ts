@@ -2,8 +2,14 @@
 // and AppRole settings. No resources here, so tests can check the rendered text directly.
 import { MicroserviceSpec, NodeSpec, Settings, nodesWithLabel } from "../config";
 
-/** Ports inside each member. 8200/8201 are Vault's API and cluster ports; 8202 is the loopback-only listener. */
-export const VAULT_PORTS = { api: 8200, cluster: 8201, loopback: 8202 } as const;
+/** Ports inside each member: Vault's API (TLS) and cluster ports. */
+export const VAULT_PORTS = { api: 8200, cluster: 8201 } as const;
+/**
+ * How a member's own entrypoint and health check reach it: its TLS listener on loopback. The certificate is for
+ * the public name, not 127.0.0.1, so those local calls skip the name check (busybox wget
+ * --no-check-certificate); nothing leaves the container.
+ */
+export const LOCAL_ADDR = `https://127.0.0.1:${VAULT_PORTS.api}`;
 export const CERTS_MOUNT = "/vault/certs";
 /** Where the entrypoint copies the certificate pair for the `vault` user (see vault-entrypoint.sh). */
 export const TLS_DIR = "/vault/tls";
@@ -47,8 +53,7 @@ const q = (s: string) => JSON.stringify(s);
  * One member's server config. Raft integrated storage with this member's node id and a `retry_join` to every
  * other member by its overlay name; the peers' certificate is the wildcard (or the shared step-10
  * placeholder), so the join checks it for the public Vault name against the certificate file itself.
- * The public listener serves TLS on 8200; the second listener is plain HTTP on the container's loopback only,
- * for the entrypoint's unseal loop and the health check.
+ * One listener, TLS only, on 8200; the entrypoint's unseal loop and the health check use it over loopback.
  */
 export function serverConfigHcl(cfg: Settings, member: VaultMember, members: VaultMember[]): string {
     const host = vaultHostname(cfg);
@@ -83,11 +88,6 @@ export function serverConfigHcl(cfg: Settings, member: VaultMember, members: Vau
         `  tls_cert_file   = ${q(`${TLS_DIR}/${crt}`)}`,
         `  tls_key_file    = ${q(`${TLS_DIR}/${key}`)}`,
         '  tls_min_version = "tls12"',
-        "}",
-        "",
-        'listener "tcp" {',
-        `  address     = ${q(`127.0.0.1:${VAULT_PORTS.loopback}`)}`,
-        "  tls_disable = true",
         "}",
         "",
     ].join("\n");

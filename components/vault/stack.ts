@@ -8,7 +8,7 @@ import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
 import { ServiceBuilder, ServiceSpec, VersionedSecret, onLabel, onNode } from "../swarm";
 import { ENTRYPOINT } from "./bootstrap";
-import { CERTS_MOUNT, DATA_DIR, VAULT_PORTS, VaultMember, serverConfigHcl } from "./hcl";
+import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, serverConfigHcl } from "./hcl";
 
 /** The ServiceSpec of one member: pure, so tests and the stack-file renderer read the same thing. */
 export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: VaultMember[], unsealKey: VersionedSecret): ServiceSpec {
@@ -34,7 +34,7 @@ export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: Va
         ports: [{ target: VAULT_PORTS.api, published: cfg.vault.port, mode: "host" }],
         healthcheck: {
             // 200 when active, or standby (standbyok); 501 uninitialised and 503 sealed fail it.
-            test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${VAULT_PORTS.loopback}/v1/sys/health?standbyok=true`],
+            test: ["CMD", "wget", "-q", "--no-check-certificate", "-O", "/dev/null", `${LOCAL_ADDR}/v1/sys/health?standbyok=true`],
             interval: "15s",
             timeout: "5s",
             retries: 5,

@@ -5,9 +5,9 @@
 #
 # It runs under the Vault image's own /bin/sh (Alpine's busybox ash) and uses only busybox applets. The HTTP
 # client is busybox `wget`: the official Vault image has no curl. busybox wget has no usable timeout flag on
-# every build, so each call is bounded by busybox `timeout`. The loop talks to the container's own loopback
-# listener (plain HTTP on 127.0.0.1, see components/vault/hcl.ts), so the unseal key never leaves the
-# container and no TLS name check is involved.
+# every build, so each call is bounded by busybox `timeout`. The loop talks to the server's own TLS listener
+# over loopback (https://127.0.0.1:8200), so the unseal key never leaves the container; the certificate is for
+# the public name, not 127.0.0.1, so these local calls skip the name check (--no-check-certificate).
 #
 # The loop: read /v1/sys/seal-status; while sealed, submit the key from the Swarm secret file with
 # /v1/sys/unseal; back off exponentially (capped) on every failure; keep watching once unsealed (an operator
@@ -19,7 +19,8 @@
 # Environment (all optional except in tests):
 #   VAULT_CONFIG_HCL        the server config; written to $VAULT_CONFIG_DIR/vault.hcl when set
 #   VAULT_CONFIG_DIR        default /vault/config
-#   VAULT_LOCAL_ADDR        default http://127.0.0.1:8202 (the loopback listener)
+#   VAULT_LOCAL_ADDR        default https://127.0.0.1:8200 (the server's listener, over loopback)
+#   WGET_TLS_OPTS           default --no-check-certificate (see above)
 #   VAULT_UNSEAL_KEY_FILE   default /run/secrets/vault_unseal_key
 #   VAULT_SERVER_CMD        the server command; default: prepare the data/cert dirs and run `vault server`
 #                           as the `vault` user. Tests replace it with a stand-in process.
@@ -27,7 +28,8 @@
 set -u
 
 CONFIG_DIR="${VAULT_CONFIG_DIR:-/vault/config}"
-ADDR="${VAULT_LOCAL_ADDR:-http://127.0.0.1:8202}"
+ADDR="${VAULT_LOCAL_ADDR:-https://127.0.0.1:8200}"
+TLS_OPTS="${WGET_TLS_OPTS---no-check-certificate}"
 KEY_FILE="${VAULT_UNSEAL_KEY_FILE:-/run/secrets/vault_unseal_key}"
 BACKOFF_START="${UNSEAL_BACKOFF_START:-1}"
 BACKOFF_MAX="${UNSEAL_BACKOFF_MAX:-30}"
@@ -89,9 +91,11 @@ next_backoff() {
 # http GET|POST url [body-file]: the answer on stdout; non-zero when unreachable or an HTTP error.
 http() {
     if [ "$1" = POST ]; then
-        timeout "$HTTP_TIMEOUT" wget -q -O - --header 'Content-Type: application/json' --post-file "$3" "$2" 2>"$WORK/err"
+        # shellcheck disable=SC2086 # TLS_OPTS is a list of options
+        timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS --header 'Content-Type: application/json' --post-file "$3" "$2" 2>"$WORK/err"
     else
-        timeout "$HTTP_TIMEOUT" wget -q -O - "$2" 2>"$WORK/err"
+        # shellcheck disable=SC2086
+        timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS "$2" 2>"$WORK/err"
     fi
 }
 last_error() { tr -d '\r' < "$WORK/err" | sed -n 's/^wget: //p' | head -n 1; }
