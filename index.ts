@@ -8,6 +8,7 @@ import { InfraDb } from "./components/infra-db";
 import { InfraSecrets } from "./components/infra-db/secrets";
 import { resetPipeline } from "./components/pipeline";
 import { SwarmFoundation } from "./components/swarm";
+import { Vault, VaultConfiguration } from "./components/vault";
 
 const steps = resetPipeline();
 
@@ -28,6 +29,11 @@ const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-inf
 // SWAG files; their public fields (topologies, services to wait on, secrets) are what later components read.
 const infraDb = new InfraDb(`${config.stackName}-infra-db`, { config, services: swarm.services, secrets: infraSecrets });
 
+// --- vault (issue 4) ---
+// Steps 10 and 14 (Vault): the TLS placeholder, the Raft members and their bootstrap. Vault as code (steps 14
+// and 16) comes after the certificate flow, so the provider talks to Vault over its real, verified certificate.
+const vault = new Vault(`${config.stackName}-vault`, { config, swarm });
+
 // --- certs (issue 5) ---
 // Steps 20 and 24 (certificates): cert-reloader beside SWAG, cert-distributor on the Vault nodes, the bounded
 // wait for the published certificate and the verification that every Vault member serves it. Whatever needs the
@@ -37,7 +43,12 @@ const certs = new CertFlow(`${config.stackName}-certs`, {
     config,
     swarm,
     swag: { service: infraDb.swag.service, node: infraDb.swag.node },
+    vault: { serviceNames: vault.serviceNames, services: vault.cluster.services },
 });
+
+// Steps 14 and 16: root token retired, AppRole backend, KV v2, audit device, per-service policies, roles and
+// the <svc>_vault_role_id / <svc>_vault_secret_id Swarm secrets.
+const vaultConfig = new VaultConfiguration(`${config.stackName}-vault-config`, { config, swarm, vault, tlsReady: certs.vaultServesCertificate });
 
 // --- dns (issue 7) ---
 // Step 23: the public A records, once SWAG serves with the real certificate. They point at SWAG's node.
@@ -68,3 +79,7 @@ export const dnsHostnames = dns.hostnames;
 export const certReloaderService = certs.reloaderName;
 export const certDistributorService = certs.distributorName;
 export const certVerifyCommand = certs.verifyCommand;
+export const vaultAddress = vaultConfig.address;
+export const vaultServices = vault.serviceNames;
+export const vaultUnsealKeySecret = vault.unsealKey.swarmName;
+export const microserviceSecrets = vaultConfig.microserviceSecrets();

@@ -121,12 +121,16 @@ export const settingsSchema = z
                 hostname: hostname.optional(),
                 port: z.int().min(1).max(65535).default(8200),
                 kvMount: dnsLabel.default("secret"),
+                // How the program (the @pulumi/vault provider) reaches Vault; default https://<hostname>:<port>.
+                address: z.url().optional(),
+                // Only for a first deploy while Vault still serves the step-10 self-signed placeholder.
+                skipTlsVerify: z.boolean().default(false),
                 approleDefaults: approleSettings.default({}),
                 backup: z
                     .strictObject({ schedule: z.string().min(1).default("0 * * * *"), keep: positiveInt.default(48) })
                     .default({ schedule: "0 * * * *", keep: 48 }),
             })
-            .default({ port: 8200, kvMount: "secret", approleDefaults: {}, backup: { schedule: "0 * * * *", keep: 48 } }),
+            .default({ port: 8200, kvMount: "secret", skipTlsVerify: false, approleDefaults: {}, backup: { schedule: "0 * * * *", keep: 48 } }),
         dns: z
             .strictObject({
                 provider: z.enum(["godaddy", "none"]),
@@ -200,6 +204,10 @@ export const SECRET_SPECS: readonly SecretSpec[] = [
     { key: "rabbitmqAdminPassword", description: "RabbitMQ admin password (generated when unset)", example: "'<password>'", required: () => false },
     { key: "grafanaAdminPassword", description: "Grafana admin password (generated when unset)", example: "'<password>'", required: () => false },
     { key: "apisixAdminKey", description: "APISIX admin API key (generated when unset)", example: "'<key>'", required: () => false },
+    // Vault: set both to adopt an initialised Vault whose init answer this stack never recorded; set
+    // vaultToken alone to retire the root token (README, "Vault").
+    { key: "vaultUnsealKey", description: "Vault unseal key of an already initialised Vault (adoption)", example: "'<base64 unseal key>'", required: () => false },
+    { key: "vaultToken", description: "Vault token the program uses instead of the bootstrap root token", example: "'<token>'", required: () => false },
 ];
 
 export type SecretKey =
@@ -212,7 +220,9 @@ export type SecretKey =
     | "mongodbRootPassword"
     | "rabbitmqAdminPassword"
     | "grafanaAdminPassword"
-    | "apisixAdminKey";
+    | "apisixAdminKey"
+    | "vaultUnsealKey"
+    | "vaultToken";
 
 export interface PlatformConfig extends Settings {
     /** Each secret the stack has set, as a Pulumi secret; an unset optional secret is absent. */

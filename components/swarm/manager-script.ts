@@ -65,7 +65,7 @@ export function managerScript(name: string, args: ManagerScriptArgs, opts: pulum
         return new command.remote.Command(
             name,
             { connection, create, stdin, triggers },
-            { ...opts, additionalSecretOutputs: ["stdin"] },
+            { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "stdin"] },
         );
     }
     return new command.local.Command(
@@ -77,6 +77,6 @@ export function managerScript(name: string, args: ManagerScriptArgs, opts: pulum
             interpreter: ["/bin/bash", "-c"],
             environment: { DOCKER_HOST: args.config.docker.host },
         },
-        { ...opts, additionalSecretOutputs: ["stdin"] },
+        { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "stdin"] },
     );
 }

@@ -14,6 +14,10 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             return { result: "00000000-0000-4000-8000-000000000000" };
         case "command:remote:Command":
         case "command:local:Command":
+            // The Vault init step (components/vault/bootstrap.ts) answers with Vault's init JSON.
+            if (name.endsWith("-vault-init")) {
+                return { stdout: JSON.stringify({ keys: [`mock-hex-key-${name}`], keys_base64: [Buffer.from(`mock-key-${name}`).toString("base64")], root_token: `hvs.mock-root-${name}` }), stderr: "" };
+            }
             return { stdout: "", stderr: "" };
         case "vault:appRole/authBackendRole:AuthBackendRole":
             return { roleId: `mock-role-id-${name}` };
@@ -27,6 +31,8 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             // A program that reads another stack (the microservice program reads the platform's outputs) gets
             // them offline from the config key `offline:stackOutputs` (JSON), so it can be planned without state.
             return { outputs: JSON.parse(new pulumi.Config("offline").get("stackOutputs") ?? "{}"), secretOutputNames: [] };
+        case "pulumi-nodejs:dynamic/iklimco:RootTokenRetirement":
+            return { roleId: `mock-pulumi-role-id-${name}`, secretId: `mock-pulumi-secret-id-${name}` };
         default:
             return {};
     }

@@ -1,0 +1,78 @@
+// The Vault stack (step 14): one Swarm service per Raft member, `<stackName>_vault-<n>` on the n-th node
+// labelled `vault` (config order), pinned to it, with its own data volume and node id, `retry_join` to the
+// others by overlay name, TLS from the node's ssl directory bound at /vault/certs, the retry-unseal
+// entrypoint, and the `vault_unseal_key` secret. Deployed apart from the infra/DB services, as the operators do.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { PlatformConfig } from "../config";
+import { pipeline } from "../pipeline";
+import { ServiceBuilder, ServiceSpec, VersionedSecret, onLabel, onNode } from "../swarm";
+import { ENTRYPOINT } from "./bootstrap";
+import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, serverConfigHcl } from "./hcl";
+
+/** The ServiceSpec of one member: pure, so tests and the stack-file renderer read the same thing. */
+export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: VaultMember[], unsealKey: VersionedSecret): ServiceSpec {
+    return {
+        name: member.name,
+        component: "vault",
+        image: cfg.images.vault,
+        stateful: true,
+        mode: { replicas: 1 },
+        constraints: [onLabel("vault"), onNode(member.node.name)],
+        // The image's own entrypoint is replaced by ours (it starts the server itself, then the unseal loop).
+        command: ["/bin/sh", "-c", ENTRYPOINT, "vault-entrypoint"],
+        env: {
+            VAULT_CONFIG_HCL: serverConfigHcl(cfg, member, members),
+        },
+        secrets: [{ secret: unsealKey }],
+        mounts: [
+            { type: "volume", source: member.volume, target: DATA_DIR },
+            { type: "bind", source: cfg.paths.nodeSslDir, target: CERTS_MOUNT, readOnly: true },
+        ],
+        // Host mode: each member publishes on its own node, so three services can all use the one port;
+        // `vault.hostname` resolves to the Vault nodes and a standby forwards to the active member.
+        ports: [{ target: VAULT_PORTS.api, published: cfg.vault.port, mode: "host" }],
+        healthcheck: {
+            // 200 when active, or standby (standbyok); 501 uninitialised and 503 sealed fail it.
+            test: ["CMD", "wget", "-q", "--no-check-certificate", "-O", "/dev/null", `${LOCAL_ADDR}/v1/sys/health?standbyok=true`],
+            interval: "15s",
+            timeout: "5s",
+            retries: 5,
+            startPeriod: "60s",
+        },
+        resources: { cpus: 1, memoryMb: 512, reserveCpus: 0.1, reserveMemoryMb: 128 },
+        hostname: member.name,
+        stopGracePeriod: "30s",
+    };
+}
+
+export interface VaultClusterArgs {
+    config: PlatformConfig;
+    services: ServiceBuilder;
+    members: VaultMember[];
+    unsealKey: VersionedSecret;
+}
+
+export class VaultCluster extends pulumi.ComponentResource {
+    readonly services: docker.Service[];
+    readonly specs: ServiceSpec[];
+
+    constructor(name: string, args: VaultClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("iklimco:vault:Cluster", name, {}, opts);
+        this.specs = args.members.map((m) => memberSpec(args.config, m, args.members, args.unsealKey));
+        this.services = [];
+        this.specs.forEach((spec, i) => {
+            const previous = this.services[i - 1];
+            const resourceName = `${name}-${spec.name}`;
+            this.services.push(
+                args.services.build(resourceName, spec, {
+                    parent: this,
+                    // One member at a time (create and every update), each converged before the next, so the
+                    // Raft cluster keeps its quorum through a rolling change and later members join a leader.
+                    dependsOn: previous ? pipeline().after(resourceName, "one Vault member at a time keeps Raft quorum; it joins a converged leader", previous) : [],
+                }),
+            );
+        });
+        this.registerOutputs({ services: this.services.map((s) => s.name) });
+    }
+}

@@ -1,0 +1,76 @@
+// Step 10: a self-signed TLS placeholder on each Vault node, only where no certificate is present, so Vault
+// can start before SWAG has issued the real wildcard certificate. The script (tls-placeholder.sh) runs on
+// each node's own disk through a Swarm job pinned to the node (node-job.sh, run from the manager).
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "../config";
+import { managerScript } from "../swarm";
+import { VaultMember, certFiles, vaultHostname } from "./hcl";
+
+const NODE_JOB = fs.readFileSync(path.join(__dirname, "node-job.sh"), "utf8");
+const PLACEHOLDER = fs.readFileSync(path.join(__dirname, "tls-placeholder.sh"), "utf8");
+
+/** Where the shared placeholder lives: on the StorageBox, apart from SWAG's certificate directory. */
+export function sharedPlaceholderDir(cfg: PlatformConfig): string {
+    return `${cfg.paths.storageBox}/ssl-placeholder`;
+}
+
+/** The first path component (`/opt` of `/opt/iklimco/ssl`): it exists on the node, the rest may not yet. */
+function topDir(p: string): string {
+    return `/${p.split("/").filter(Boolean)[0]}`;
+}
+
+export interface VaultTlsPlaceholderArgs {
+    config: PlatformConfig;
+    members: VaultMember[];
+}
+
+export class VaultTlsPlaceholder extends pulumi.ComponentResource {
+    /** One job per Vault node, in member order. */
+    readonly jobs: pulumi.Resource[];
+
+    constructor(name: string, args: VaultTlsPlaceholderArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("iklimco:vault:TlsPlaceholder", name, {}, opts);
+        const cfg = args.config;
+        const { crt } = certFiles(cfg.domain);
+        const sslTop = topDir(cfg.paths.nodeSslDir);
+        const shared = sharedPlaceholderDir(cfg);
+        const sharedTop = topDir(shared);
+        // Bind the top directories (they exist on every node) and let the script create the rest.
+        const mounts = [...new Set([sslTop, sharedTop])].map((d) => `${d}:/host${d}`).join("\n");
+        this.jobs = args.members.map((m) =>
+            managerScript(
+                `${name}-${m.name}`,
+                {
+                    config: cfg,
+                    script: NODE_JOB,
+                    env: {
+                        JOB_NAME: `${cfg.stackName}_vault-tls-placeholder-${m.n}`,
+                        NODE: m.node.name,
+                        IMAGE: cfg.images.certTools,
+                        JOB_SCRIPT: PLACEHOLDER,
+                        JOB_MOUNTS: mounts,
+                        JOB_ENV: [
+                            `SSL_DIR=/host${cfg.paths.nodeSslDir}`,
+                            `SHARED_DIR=/host${shared}`,
+                            `DOMAIN=${cfg.domain}`,
+                            `CERT_NAME=${vaultHostname(cfg)}`,
+                        ].join("\n"),
+                        ...registryEnv(cfg),
+                    },
+                    // Which file it guards is part of what it does: a rename re-runs it (it never overwrites).
+                    triggers: [crt],
+                },
+                { parent: this },
+            ),
+        );
+        this.registerOutputs({ nodes: args.members.map((m) => m.node.name) });
+    }
+}
+
+/** Registry login for scripts that start containers from Harbor images on the manager (password via stdin). */
+export function registryEnv(cfg: PlatformConfig): Record<string, pulumi.Input<string>> {
+    if (!cfg.registry.auth) return {};
+    return { REGISTRY: cfg.registry.server, REGISTRY_USER: cfg.registry.username!, REGISTRY_PASSWORD: cfg.secrets.harborPassword! };
+}

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Vault initialisation, idempotent: runs in a one-shot container of the Vault image on the overlay (busybox sh
+# and wget, as the entrypoint) and talks to one member's API.
+#
+#   - waits (bounded) until the API answers GET /v1/sys/init;
+#   - already initialised: prints {"initialized":true} and changes nothing (no re-init, no new key);
+#   - not initialised: PUT /v1/sys/init with one key share (the platform keeps one `vault_unseal_key`), and
+#     prints Vault's answer ({"keys":[..],"keys_base64":[..],"root_token":".."}) on stdout, once.
+#
+# Stdout is the only channel for the key and the root token: the caller captures it as a Pulumi secret. Every
+# log line goes to stderr and never contains them.
+#
+# Environment: VAULT_ADDR (required), WAIT_SECONDS (default 180), HTTP_TIMEOUT (10), WGET_TLS_OPTS (extra wget
+# options for TLS, e.g. --no-check-certificate while the certificate is the step-10 placeholder).
+set -u
+: "${VAULT_ADDR:?VAULT_ADDR is required}"
+WAIT_SECONDS="${WAIT_SECONDS:-180}"
+HTTP_TIMEOUT="${HTTP_TIMEOUT:-10}"
+TLS_OPTS="${WGET_TLS_OPTS:-}"
+
+log() { echo "vault-init: $*" >&2; }
+umask 077
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vault-init.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+
+# shellcheck disable=SC2086 # TLS_OPTS is a list of options
+get() { timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS "$1" 2>"$WORK/err"; }
+# shellcheck disable=SC2086
+post() { timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS --header 'Content-Type: application/json' --post-file "$2" "$1" 2>"$WORK/err"; }
+squash() { tr -d ' \t\r\n'; }
+
+waited=0
+delay=1
+until status=$(get "$VAULT_ADDR/v1/sys/init"); do
+    if [ "$waited" -ge "$WAIT_SECONDS" ]; then
+        log "timed out after ${WAIT_SECONDS}s waiting for $VAULT_ADDR/v1/sys/init to answer ($(sed -n 's/^wget: //p' "$WORK/err" | head -n 1))"
+        exit 1
+    fi
+    sleep "$delay"; waited=$((waited + delay)); [ "$delay" -lt 5 ] && delay=$((delay + 1))
+done
+
+case "$(printf '%s' "$status" | squash)" in
+    *'"initialized":true'*)
+        log "Vault at $VAULT_ADDR is already initialised: nothing to do (no new key, no new root token)"
+        echo '{"initialized":true}'
+        exit 0 ;;
+    *'"initialized":false'*) ;;
+    *) log "unexpected answer from $VAULT_ADDR/v1/sys/init (no \"initialized\" field)"; exit 1 ;;
+esac
+
+printf '{"secret_shares":1,"secret_threshold":1}' > "$WORK/body"
+if ! answer=$(post "$VAULT_ADDR/v1/sys/init" "$WORK/body"); then
+    # Someone else may have initialised it in between: that is not an error, and not ours to report a key for.
+    if get "$VAULT_ADDR/v1/sys/init" | squash | grep -q '"initialized":true'; then
+        log "Vault was initialised by someone else meanwhile: nothing to do"
+        echo '{"initialized":true}'
+        exit 0
+    fi
+    log "initialisation failed ($(sed -n 's/^wget: //p' "$WORK/err" | head -n 1))"
+    exit 1
+fi
+case "$(printf '%s' "$answer" | squash)" in
+    *'"keys_base64":["'*'"root_token":"'*) ;;
+    *) log "Vault answered the initialisation without keys_base64/root_token: refusing to go on"; exit 1 ;;
+esac
+log "initialised Vault at $VAULT_ADDR with one key share; the key and root token go to the caller on stdout only"
+printf '%s\n' "$answer" | squash
+echo
