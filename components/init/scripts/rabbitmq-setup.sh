@@ -37,7 +37,9 @@ unset cookie
 export HOME="$work"
 ctl_args=(-q -n "$RABBITMQ_NODE")
 [ "${RABBITMQ_LONGNAMES:-false}" = true ] && ctl_args+=(--longnames)
-ctl() { "$RABBITMQCTL" "${ctl_args[@]}" "$@"; }
+# rabbitmqctl reads stdin: keep it away from the loops' here-strings; only ctl_in (passwords) gets a pipe.
+ctl() { "$RABBITMQCTL" "${ctl_args[@]}" "$@" < /dev/null; }
+ctl_in() { "$RABBITMQCTL" "${ctl_args[@]}" "$@"; }
 
 password_of() {
   local user="$1" u p
@@ -79,11 +81,11 @@ while IFS="$TAB" read -r kind a b c d e; do
       fi
       line="$(grep -F -- "$a$TAB" <<< "$users" | awk -F "$TAB" -v u="$a" '$1 == u' || true)"
       if [ -z "$line" ]; then
-        printf '%s\n' "$pw" | ctl add_user "$a" >/dev/null
+        printf '%s\n' "$pw" | ctl_in add_user "$a" >/dev/null
         echo "rabbitmq setup: created user $a"
         changes=$((changes + 1))
-      elif ! printf '%s\n' "$pw" | ctl authenticate_user "$a" >/dev/null 2>&1; then
-        printf '%s\n' "$pw" | ctl change_password "$a" >/dev/null
+      elif ! printf '%s\n' "$pw" | ctl_in authenticate_user "$a" >/dev/null 2>&1; then
+        printf '%s\n' "$pw" | ctl_in change_password "$a" >/dev/null
         echo "rabbitmq setup: reset the password of user $a (the handed-over one did not authenticate)"
         changes=$((changes + 1))
       fi
