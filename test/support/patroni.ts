@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { raceTimeout } from "./rabbitmq";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -218,8 +219,7 @@ postgresql:
         if (!p || p.exitCode !== null || p.signalCode !== null) return;
         const exited = new Promise<void>((r) => p.once("exit", () => r()));
         p.kill("SIGTERM");
-        const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs));
-        if ((await Promise.race([exited, timer])) === "timeout") {
+        if ((await raceTimeout(exited, timeoutMs)) === "timeout") {
             p.kill("SIGKILL");
             throw new Error(`Patroni member ${m.name} did not stop within ${timeoutMs} ms`);
         }
@@ -248,7 +248,7 @@ postgresql:
             const e = this.etcd;
             const exited = new Promise<void>((r) => e.once("exit", () => r()));
             e.kill("SIGTERM");
-            await Promise.race([exited, sleep(10_000)]);
+            await raceTimeout(exited, 10_000);
             if (e.exitCode === null) e.kill("SIGKILL");
         }
         fs.rmSync(this.dir, { recursive: true, force: true });

@@ -16,6 +16,17 @@ export function rabbitmqAvailable(): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for `p` at most `ms`; the timer is cleared either way, so nothing keeps the test process alive. */
+export async function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
+    let timer: NodeJS.Timeout | undefined;
+    const t = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)));
+    try {
+        return await Promise.race([p, t]);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
 export class RabbitNode {
     readonly dir: string;
     readonly node: string;
@@ -71,7 +82,7 @@ export class RabbitNode {
             const p = this.proc;
             const exited = new Promise<void>((r) => p.once("exit", () => r()));
             this.ctl(["stop"]);
-            await Promise.race([exited, sleep(30_000)]);
+            await raceTimeout(exited, 30_000);
             if (p.exitCode === null) p.kill("SIGKILL");
         }
         spawnSync("epmd", ["-port", String(this.ports.epmd), "-kill"], { stdio: "ignore", timeout: 10_000 });
