@@ -7,6 +7,8 @@ import * as crypto from "crypto";
 import * as path from "path";
 import { MicroserviceSpec } from "../components/config";
 import { SCRIPTS_DIR, postgresGrants, postgresInitInput, renderPostgresSql, scramVerifier } from "../components/init/render";
+import { FIXTURES, evaluateStack, named } from "./harness";
+import { runJob, secretValues } from "./support/init-jobs";
 import { PG_BIN, PatroniCluster, patroniAvailable } from "./support/patroni";
 
 const SUPERUSER_PASSWORD = "tinit-Super:pw\\with'odd\"chars";
@@ -104,6 +106,27 @@ function catalog(cluster: PatroniCluster, port: number): string {
         expect(catalog(cluster, fresh.pgPort)).to.include("db tinit_stations owner=tinit_stations");
         expect(cluster.psql("select current_user", fresh.pgPort, "tinit_stations", passwordOf("tinit-stations"), "tinit_stations")).to.equal("tinit_stations");
         expectNoSecret(r.out);
+    });
+
+    it("end to end: the component's own command (oneshot.sh, postgres-init.sh) lands on the leader, twice, with no secret in output or argv", async () => {
+        const secrets = { "test:pgSuper": SUPERUSER_PASSWORD };
+        const ev = await evaluateStack("prod", { program: path.join(FIXTURES, "init-program.ts"), secrets, overrides: { "test:pgHosts": cluster.hosts } });
+        const job = named(ev, "iklimco-init-databases-postgres");
+        const env = { PSQL: path.join(PG_BIN, "psql"), FAKE_DOCKER_PASS: "PSQL" };
+        const leader = await cluster.waitForLeader(60_000);
+        const first = runJob(job, env, 300_000);
+        expect(first.status, first.out).to.equal(0);
+        expect(first.out).to.include(`leader is 127.0.0.1:${leader.pgPort}`).and.include("create database auth owned by auth_service");
+        expect(first.argv).to.include("harbor.iklim.co/iklimco/db-init:1.0.0");
+        const second = runJob(job, env, 300_000);
+        expect(second.status, second.out).to.equal(0);
+        expect(second.out).to.not.match(/postgres init: (create|set|allow|make|revoke|grant) /);
+        // The generated password (the mocks' value) is the one the role logs in with.
+        const pw = secretValues(ev, {}).find((v) => v.includes("auth-service-db"))!;
+        expect(cluster.psql("select current_user", leader.pgPort, "auth_service", pw, "auth")).to.equal("auth_service");
+        for (const v of secretValues(ev, secrets)) {
+            for (const text of [first.out, first.argv, second.out, second.argv]) expect(text).to.not.include(v);
+        }
     });
 
     it("fails with a clear, bounded error when no member accepts writes", () => {

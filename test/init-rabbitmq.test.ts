@@ -108,3 +108,37 @@ function svc(name: string, vhost: string): MicroserviceSpec {
         expect(r.stdout + r.stderr).to.not.include(node.cookie);
     });
 });
+
+(rabbitmqAvailable() ? describe : describe.skip)("rabbitmq setup job, end to end from the component's command", function () {
+    this.timeout(300_000);
+    const node = new RabbitNode("tinit2", { amqp: 24682, dist: 24683, epmd: 24379 });
+    before(async () => {
+        await node.start();
+    });
+    after(async () => {
+        await node.stop();
+    });
+
+    it("runs oneshot.sh and rabbitmq-setup.sh as the manager would, and no secret reaches a command line or the output", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { evaluateStack, FIXTURES, named } = require("./harness") as typeof import("./harness");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { runJob, secretValues } = require("./support/init-jobs") as typeof import("./support/init-jobs");
+        const secrets = { "test:rabbitCookie": node.cookie };
+        const ev = await evaluateStack("prod", { program: path.join(FIXTURES, "init-program.ts"), secrets, overrides: { "test:rabbitNode": node.node } });
+        const job = named(ev, "iklimco-init-rabbitmq-job");
+        const env = { RABBITMQCTL, ERL_EPMD_PORT: String(node.ports.epmd), FAKE_DOCKER_PASS: "RABBITMQCTL ERL_EPMD_PORT" };
+        const first = runJob(job, env, 240_000);
+        expect(first.status, first.out).to.equal(0);
+        expect(first.out).to.include("created user auth-service").and.include("created vhost notifications");
+        expect(first.argv).to.include("harbor.iklim.co/iklimco/rabbitmq:3.13.7-management");
+        const second = runJob(job, env, 240_000);
+        expect(second.status, second.out).to.equal(0);
+        expect(second.out).to.include("done, 0 changes");
+        const values = secretValues(ev, secrets);
+        expect(values.length).to.be.greaterThan(4);
+        for (const v of values) {
+            for (const text of [first.out, first.argv, second.out, second.argv]) expect(text).to.not.include(v);
+        }
+    });
+});

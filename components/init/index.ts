@@ -22,7 +22,7 @@ import {
 
 export { ServiceCredentials } from "./credentials";
 export * from "./render";
-export { oneShotTriggers } from "./oneshot";
+export { oneShotEnv, oneShotTriggers } from "./oneshot";
 
 type Job = pulumi.CustomResource;
 

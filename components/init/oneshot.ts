@@ -51,7 +51,8 @@ export function oneShotTriggers(spec: Pick<OneShotSpec, "image" | "entry" | "env
     ];
 }
 
-export function oneShot(name: string, spec: OneShotSpec, opts: pulumi.CustomResourceOptions) {
+/** The environment scripts/oneshot.sh runs with (its stdin on the manager); exported for the tests. */
+export function oneShotEnv(name: string, spec: Omit<OneShotSpec, "config">): Record<string, pulumi.Input<string>> {
     const env = spec.env ?? {};
     const files = spec.files ?? {};
     for (const [k, v] of Object.entries(env)) {
@@ -72,5 +73,9 @@ export function oneShot(name: string, spec: OneShotSpec, opts: pulumi.CustomReso
     };
     for (const k of Object.keys(files).sort()) managerEnv[`ONESHOT_ENV_${k}`] = files[k];
     if (spec.stdin !== undefined) managerEnv.ONESHOT_STDIN = pulumi.secret(spec.stdin);
-    return managerScript(name, { config: spec.config, script: readScript("oneshot.sh"), env: managerEnv, triggers: oneShotTriggers(spec) }, opts);
+    return managerEnv;
+}
+
+export function oneShot(name: string, spec: OneShotSpec, opts: pulumi.CustomResourceOptions) {
+    return managerScript(name, { config: spec.config, script: readScript("oneshot.sh"), env: oneShotEnv(name, spec), triggers: oneShotTriggers(spec) }, opts);
 }
