@@ -14,7 +14,8 @@ export function runJob(job: RecordedResource, env: Record<string, string>, timeo
         input: String(input(job, "stdin")),
         encoding: "utf8",
         timeout: timeoutMs,
-        env: { PATH: process.env.PATH, LANG: "C.UTF-8", DOCKER: FAKE_DOCKER, FAKE_DOCKER_ARGV: argvFile, ...env },
+        // SHLVL: bash must not take node's socketpair stdin for an rshd connection and source ~/.bashrc.
+        env: { PATH: process.env.PATH, LANG: "C.UTF-8", SHLVL: "2", DOCKER: FAKE_DOCKER, FAKE_DOCKER_ARGV: argvFile, ...env },
     });
     const fs = require("fs") as typeof import("fs");
     const argv = fs.existsSync(argvFile) ? fs.readFileSync(argvFile, "utf8") : "";
