@@ -87,7 +87,7 @@ function catalog(cluster: PatroniCluster, port: number): string {
         const before = catalog(cluster, leader.pgPort);
         const r = runInit(cluster, services);
         expect(r.status, r.out).to.equal(0);
-        expect(r.out).to.not.match(/postgres init: (create|set|allow|make|revoke|grant) /);
+        expect(r.out).to.not.match(/postgres init: (create|set|allow|make|revoke|grant|mark) /);
         expect(catalog(cluster, leader.pgPort)).to.equal(before);
         expectNoSecret(r.out);
     });
@@ -104,6 +104,11 @@ function catalog(cluster: PatroniCluster, port: number): string {
         expect(r.out).to.include("create database tinit_stations owned by tinit_stations");
         expect(r.out).to.not.include("create database tinit_auth");
         expect(catalog(cluster, fresh.pgPort)).to.include("db tinit_stations owner=tinit_stations");
+        // A service dropped from config: its role is reported, nothing is dropped.
+        const fewer = runInit(cluster, more.filter((s) => s.name !== "tinit-users"), 60);
+        expect(fewer.status, fewer.out).to.equal(0);
+        expect(fewer.out).to.include("role tinit_users is no longer in config; left in place");
+        expect(catalog(cluster, fresh.pgPort)).to.include("db tinit_users owner=tinit_users");
         expect(cluster.psql("select current_user", fresh.pgPort, "tinit_stations", passwordOf("tinit-stations"), "tinit_stations")).to.equal("tinit_stations");
         expectNoSecret(r.out);
     });
@@ -120,7 +125,7 @@ function catalog(cluster: PatroniCluster, port: number): string {
         expect(first.argv).to.include("harbor.iklim.co/iklimco/db-init:1.0.0");
         const second = runJob(job, env, 300_000);
         expect(second.status, second.out).to.equal(0);
-        expect(second.out).to.not.match(/postgres init: (create|set|allow|make|revoke|grant) /);
+        expect(second.out).to.not.match(/postgres init: (create|set|allow|make|revoke|grant|mark) /);
         // The generated password (the mocks' value) is the one the role logs in with.
         const pw = secretValues(ev, {}).find((v) => v.includes("auth-service-db"))!;
         expect(cluster.psql("select current_user", leader.pgPort, "auth_service", pw, "auth")).to.equal("auth_service");

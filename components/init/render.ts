@@ -60,14 +60,26 @@ function step(query: string, message: string, change: string): string {
  * each other's data. Every change is guarded by a check of the catalog: a second run changes nothing.
  */
 export function renderPostgresSql(microservices: readonly MicroserviceSpec[]): string {
-    const parts: string[] = ["-- Rendered by components/init/render.ts (step 7). Passwords are psql variables set from stdin.", "\\set ON_ERROR_STOP 1"];
-    for (const g of postgresGrants(microservices)) {
+    const grants = postgresGrants(microservices);
+    const parts: string[] = [
+        "-- Rendered by components/init/render.ts (step 7). Passwords are psql variables set from stdin.",
+        "\\set ON_ERROR_STOP 1",
+        "\\pset tuples_only on",
+        "\\pset format unaligned",
+    ];
+    for (const g of grants) {
         const r = literal(g.role);
         const d = literal(g.database);
         parts.push(
             `-- ${g.service}: role ${g.role}, database ${g.database}`,
             step(`SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${r})`, `create role ${g.role}`, `CREATE ROLE ${ident(g.role)} LOGIN;`),
             step(`SELECT NOT rolcanlogin FROM pg_roles WHERE rolname = ${r}`, `allow role ${g.role} to log in`, `ALTER ROLE ${ident(g.role)} LOGIN;`),
+            // The mark by which a later run recognises the roles it manages (to report those config dropped).
+            step(
+                `SELECT shobj_description(oid, 'pg_authid') IS DISTINCT FROM ${literal(MANAGED_MARK)} FROM pg_roles WHERE rolname = ${r}`,
+                `mark role ${g.role} as managed`,
+                `COMMENT ON ROLE ${ident(g.role)} IS ${literal(MANAGED_MARK)};`,
+            ),
             // The variable holds a SCRAM verifier made from the password and a fixed per-role salt, so equality
             // with the stored one means the password is already right.
             step(
@@ -93,8 +105,17 @@ export function renderPostgresSql(microservices: readonly MicroserviceSpec[]): s
             ),
         );
     }
+    // Never dropped here (a database holds data): roles this init made that config no longer lists are reported.
+    const keep = grants.length ? grants.map((g) => literal(g.role)).join(", ") : "NULL";
+    parts.push(
+        "-- Managed roles that config no longer lists: reported, left in place.",
+        `SELECT 'postgres init: role ' || rolname || ' is no longer in config; left in place with its databases' FROM pg_roles WHERE shobj_description(oid, 'pg_authid') = ${literal(MANAGED_MARK)} AND rolname NOT IN (${keep}) ORDER BY rolname;`,
+    );
     return parts.join("\n") + "\n";
 }
+
+/** The comment on every role the init manages. */
+export const MANAGED_MARK = "managed by iklimco init (components/init)";
 
 /**
  * PostgreSQL's SCRAM-SHA-256 verifier (the form `rolpassword` stores; `ALTER ROLE ... PASSWORD '<verifier>'`
