@@ -66,6 +66,14 @@ describe("mongo replica set and init jobs, end to end (contract fake of mongosh 
         noSecret(r.out, r.argv);
     });
 
+    it("two members missing: added one reconfig at a time, each on the primary, then nothing left to do", () => {
+        write({ set: { _id: "rs0", version: 1, members: [{ _id: 0, host: "mongodb-3:27017" }] }, primary: "mongodb-3:27017" });
+        const r = rs();
+        expect(r.status, r.out).to.equal(0);
+        expect(read().log).to.deep.equal(["reconfig on mongodb-3:27017: +1=mongodb-1:27017", "reconfig on mongodb-3:27017: +2=mongodb-2:27017"]);
+        expect(r.out).to.include("nothing to do");
+    });
+
     it("a member down while uninitialised: waits, bounded by init.waitSeconds, and initiates nothing", async () => {
         write({ down: ["mongodb-3:27017"] });
         const short = await evaluateStack("prod", {
