@@ -79,6 +79,15 @@ describe("init components (mocks)", function () {
         expect(names).to.not.include("station-service_db_password");
     });
 
+    it("adopts a configured password instead of generating one", async () => {
+        const adopted = await evaluateStack("prod", { program, secrets: { ...SECRETS, "test:adoptAuthDb": "adopted-Secret-4713" }, overrides: { "iklimco:microservices": PROD_SERVICES } });
+        const { versionedName } = adopted.load("components/swarm");
+        const names = adopted.resources.filter((r) => r.type === SECRET).map((r) => input(r, "name"));
+        expect(names).to.include(versionedName("auth-service_db_password", "adopted-Secret-4713"));
+        expect(adopted.resources.map((r) => r.name)).to.not.include("iklimco-init-credentials-auth-service-db-value");
+        expect(adopted.resources.map((r) => r.name)).to.include("iklimco-init-credentials-user-service-db-value");
+    });
+
     it("puts the hash of every shipped script and rendered input in the triggers", () => {
         expect(triggers(ev, JOBS.postgres)).to.include.members([sha256(readScript("oneshot.sh")), `entry=${sha256(readScript("postgres-init.sh"))}`]);
         const sql = renderPostgresSql(ev.load("components/config").settingsSchema.parse({ ...minimalSettings(), microservices: PROD_SERVICES }).microservices);

@@ -13,6 +13,11 @@ import { postgresRoleName, scramVerifier } from "./render";
 export interface ServiceCredentialsArgs {
     config: PlatformConfig;
     provider: docker.Provider;
+    /**
+     * Passwords a running platform already uses, by microservice (adoption): these win over generated ones.
+     * Each must be a Pulumi secret (e.g. `cfg.requireSecret(...)`).
+     */
+    adopt?: Record<string, Partial<Record<"db" | "mongodb" | "rabbitmq", pulumi.Output<string>>>>;
 }
 
 export interface PostgresCredential {
@@ -33,8 +38,12 @@ export class ServiceCredentials extends pulumi.ComponentResource {
         super("iklimco:init:ServiceCredentials", name, {}, opts);
         const child = { parent: this };
         // Alphanumeric passwords: they survive connection strings, psql \set and rabbitmqctl stdin unchanged.
-        const secret = (svc: string, kind: string) =>
-            generatedSecret(`${name}-${svc}-${kind}`, { logicalName: `${svc}_${kind}_password`, provider: args.provider, length: 32, special: false }, child);
+        const secret = (svc: string, kind: "db" | "mongodb" | "rabbitmq") =>
+            generatedSecret(
+                `${name}-${svc}-${kind}`,
+                { logicalName: `${svc}_${kind}_password`, provider: args.provider, length: 32, special: false, fromConfig: args.adopt?.[svc]?.[kind] },
+                child,
+            );
         for (const m of args.config.microservices) {
             if (m.postgres) {
                 const password = secret(m.name, "db");

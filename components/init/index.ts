@@ -280,6 +280,8 @@ export class ApisixInit extends pulumi.ComponentResource {
 
 export interface PlatformInitArgs extends JobBase {
     provider: import("@pulumi/docker").Provider;
+    /** Passwords a running platform already uses, by microservice (see ServiceCredentialsArgs.adopt). */
+    adopt?: import("./credentials").ServiceCredentialsArgs["adopt"];
     postgres: PostgresArgs;
     mongodb: MongoArgs;
     rabbitmq: RabbitmqArgs;
@@ -299,7 +301,7 @@ export class PlatformInit extends pulumi.ComponentResource {
         const child = { parent: this };
         const steps = pipeline();
         const base = { config: args.config, network: args.network };
-        this.credentials = steps.realise(22, new ServiceCredentials(`${name}-credentials`, { config: args.config, provider: args.provider }, child));
+        this.credentials = steps.realise(22, new ServiceCredentials(`${name}-credentials`, { config: args.config, provider: args.provider, adopt: args.adopt }, child));
         this.replicaSet = steps.realise(21, new MongoReplicaSet(`${name}-mongo-rs`, { ...base, mongodb: args.mongodb }, child));
         this.databases = new DatabaseInit(
             `${name}-databases`,
