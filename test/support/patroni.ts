@@ -59,7 +59,8 @@ export interface PatroniClusterOptions {
 }
 
 export class PatroniCluster {
-    readonly dir: string;
+    /** Made by start() (not at construction: a filtered-out suite must leave nothing behind). */
+    dir = "";
     readonly members: Member[] = [];
     private etcd?: ChildProcess;
     private readonly etcdClient: number;
@@ -68,8 +69,6 @@ export class PatroniCluster {
     private readonly gid?: number;
 
     constructor(private readonly opts: PatroniClusterOptions) {
-        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "tinit-patroni-"));
-        fs.chmodSync(this.dir, 0o755);
         this.etcdClient = opts.basePort;
         this.etcdPeer = opts.basePort + 1;
         for (let i = 0; i < opts.members; i++) {
@@ -78,7 +77,6 @@ export class PatroniCluster {
         if (process.getuid && process.getuid() === 0) {
             this.uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
             this.gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-            fs.chownSync(this.dir, this.uid, this.gid);
         }
     }
 
@@ -88,6 +86,9 @@ export class PatroniCluster {
     }
 
     async start(): Promise<void> {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "tinit-patroni-"));
+        fs.chmodSync(this.dir, 0o755);
+        if (this.uid !== undefined) fs.chownSync(this.dir, this.uid, this.gid!);
         const log = fs.openSync(path.join(this.dir, "etcd.log"), "a");
         this.etcd = spawn(
             "/usr/bin/etcd",
@@ -251,6 +252,6 @@ postgresql:
             await raceTimeout(exited, 10_000);
             if (e.exitCode === null) e.kill("SIGKILL");
         }
-        fs.rmSync(this.dir, { recursive: true, force: true });
+        if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }

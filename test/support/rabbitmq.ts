@@ -28,17 +28,14 @@ export async function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | "ti
 }
 
 export class RabbitNode {
-    readonly dir: string;
+    /** Made by start() (not at construction: a filtered-out suite must leave nothing behind). */
+    dir = "";
     readonly node: string;
     readonly cookie = crypto.randomBytes(18).toString("hex").toUpperCase();
     private proc?: ChildProcess;
 
     constructor(readonly name: string, readonly ports: { amqp: number; dist: number; epmd: number }) {
-        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-rabbitmq-`));
         this.node = `${name}@localhost`;
-        for (const d of ["home", "mnesia", "log"]) fs.mkdirSync(path.join(this.dir, d));
-        fs.writeFileSync(path.join(this.dir, "home", ".erlang.cookie"), this.cookie, { mode: 0o600 });
-        fs.writeFileSync(path.join(this.dir, "enabled_plugins"), "[].\n");
     }
 
     /** The environment the server and the tests' own CLI calls share (the init script gets its own HOME). */
@@ -67,6 +64,10 @@ export class RabbitNode {
     }
 
     async start(timeoutMs = 90_000): Promise<void> {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${this.name}-rabbitmq-`));
+        for (const d of ["home", "mnesia", "log"]) fs.mkdirSync(path.join(this.dir, d));
+        fs.writeFileSync(path.join(this.dir, "home", ".erlang.cookie"), this.cookie, { mode: 0o600 });
+        fs.writeFileSync(path.join(this.dir, "enabled_plugins"), "[].\n");
         const log = fs.openSync(path.join(this.dir, "server.log"), "a");
         this.proc = spawn(path.join(RABBITMQ_BIN, "rabbitmq-server"), [], { env: this.env(), cwd: this.dir, stdio: ["ignore", log, log] });
         const deadline = Date.now() + timeoutMs;
@@ -85,6 +86,7 @@ export class RabbitNode {
             await raceTimeout(exited, 30_000);
             if (p.exitCode === null) p.kill("SIGKILL");
         }
+        if (!this.dir) return;
         spawnSync("epmd", ["-port", String(this.ports.epmd), "-kill"], { stdio: "ignore", timeout: 10_000 });
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
