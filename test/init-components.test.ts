@@ -79,6 +79,14 @@ describe("init components (mocks)", function () {
         expect(names).to.not.include("station-service_db_password");
     });
 
+    it("exports each microservice's secrets as { id, name } by logical name, for the microservice deploys", () => {
+        const out = ev.outputs.microserviceDbSecrets as Record<string, Record<string, { id: string; name: string }>>;
+        expect(Object.keys(out).sort()).to.deep.equal(["auth-service", "station-service", "user-service"]);
+        expect(Object.keys(out["user-service"]).sort()).to.deep.equal(["user-service_db_password", "user-service_mongodb_password", "user-service_rabbitmq_password"]);
+        expect(out["user-service"]["user-service_db_password"].name).to.match(/^user-service_db_password_[0-9a-f]{8}$/);
+        expect(out["user-service"]["user-service_db_password"].id).to.be.a("string").and.not.equal("");
+    });
+
     it("adopts a configured password instead of generating one", async () => {
         const adopted = await evaluateStack("prod", { program, secrets: { ...SECRETS, "test:adoptAuthDb": "adopted-Secret-4713" }, overrides: { "iklimco:microservices": PROD_SERVICES } });
         const { versionedName } = adopted.load("components/swarm");

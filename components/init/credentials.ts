@@ -66,16 +66,23 @@ export class ServiceCredentials extends pulumi.ComponentResource {
         });
     }
 
-    /** Swarm secret names by microservice, for the microservices' own deploys. */
-    swarmSecretNames(): pulumi.Output<Record<string, Record<string, string>>> {
-        const entries: pulumi.Output<[string, string]>[] = [];
-        for (const [svc, c] of Object.entries(this.postgres)) entries.push(c.password.swarmName.apply((n) => [`${svc}/${c.password.logicalName}`, n] as [string, string]));
-        for (const [svc, s] of [...Object.entries(this.mongodb), ...Object.entries(this.rabbitmq)]) entries.push(s.swarmName.apply((n) => [`${svc}/${s.logicalName}`, n] as [string, string]));
+    /**
+     * By microservice, each of its secrets as `{ id, name }` keyed by logical name (the mount target is
+     * /run/secrets/<logical name>): the shape the microservice deploy program mounts from a StackReference.
+     */
+    swarmSecrets(): pulumi.Output<Record<string, Record<string, { id: string; name: string }>>> {
+        const all: [string, VersionedSecret][] = [
+            ...Object.entries(this.postgres).map(([svc, c]) => [svc, c.password] as [string, VersionedSecret]),
+            ...Object.entries(this.mongodb),
+            ...Object.entries(this.rabbitmq),
+        ];
+        const entries = all.map(([svc, s]) =>
+            pulumi.all([s.secret.id, s.swarmName]).apply(([id, name]) => ({ svc, logical: s.logicalName, id: String(id), name })),
+        );
         return pulumi.all(entries).apply((list) => {
-            const out: Record<string, Record<string, string>> = {};
-            for (const [key, n] of list.sort((a, b) => a[0].localeCompare(b[0]))) {
-                const [svc, logical] = key.split("/");
-                (out[svc] ??= {})[logical] = n;
+            const out: Record<string, Record<string, { id: string; name: string }>> = {};
+            for (const e of [...list].sort((a, b) => `${a.svc}/${a.logical}`.localeCompare(`${b.svc}/${b.logical}`))) {
+                (out[e.svc] ??= {})[e.logical] = { id: e.id, name: e.name };
             }
             return out;
         });

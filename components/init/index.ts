@@ -312,6 +312,6 @@ export class PlatformInit extends pulumi.ComponentResource {
         steps.realise(22, this.databases);
         this.rabbitmq = steps.realise(14, new RabbitmqSetup(`${name}-rabbitmq`, { ...base, credentials: this.credentials, rabbitmq: args.rabbitmq }, child));
         this.apisix = steps.realise(19, new ApisixInit(`${name}-apisix`, { ...base, apisix: args.apisix }, child));
-        this.registerOutputs({ secretNames: this.credentials.swarmSecretNames() });
+        this.registerOutputs({ secrets: this.credentials.swarmSecrets() });
     }
 }
