@@ -134,6 +134,26 @@ function catalog(cluster: PatroniCluster, port: number): string {
         }
     });
 
+    it("stops at once on a failing statement, showing neither the password nor the verifiers", async () => {
+        const leader = await cluster.waitForLeader(60_000);
+        const verifier = scramVerifier(passwordOf("tinit-auth"), SALTS["tinit-auth"]);
+        // A statement that fails after a password variable was set: the error names neither.
+        const sql = "\\set ON_ERROR_STOP 1\nALTER ROLE tinit_no_such_role PASSWORD :'iklimco_pw_x';\nSELECT 'not reached';\n";
+        const t0 = Date.now();
+        const r = spawnSync("bash", [path.join(SCRIPTS_DIR, "postgres-init.sh")], {
+            input: postgresInitInput(SUPERUSER_PASSWORD, { iklimco_pw_x: verifier }, sql),
+            encoding: "utf8",
+            timeout: 120_000,
+            env: { ...process.env, PG_HOSTS: cluster.hosts, PSQL: path.join(PG_BIN, "psql"), INIT_WAIT_SECONDS: "60" },
+        });
+        expect(r.status, r.stderr).to.equal(4);
+        expect(r.stdout).to.include(`leader is 127.0.0.1:${leader.pgPort}`).and.not.include("not reached");
+        expect(r.stderr).to.include('role "tinit_no_such_role" does not exist').and.include("a statement failed");
+        expect(Date.now() - t0).to.be.lessThan(30_000);
+        expect(r.stdout + r.stderr).to.not.include(verifier.split("$")[2]);
+        expectNoSecret(r.stdout + r.stderr);
+    });
+
     it("fails with a clear, bounded error when no member accepts writes", () => {
         const r = spawnSync("bash", [path.join(SCRIPTS_DIR, "postgres-init.sh")], {
             input: postgresInitInput(SUPERUSER_PASSWORD, {}, "select 1;\n"),

@@ -58,19 +58,28 @@ done
 leader="$("$PSQL" "$dsn" -XAtqc "select coalesce(host(inet_server_addr()), 'local') || ':' || current_setting('port')" 2>/dev/null || echo unknown)"
 echo "postgres init: leader is $leader"
 
-# A failover between the wait and the run breaks the connection: every statement is idempotent, so run the
-# whole file again on whichever member leads now, until the deadline.
+# A failover between the wait and the run breaks the connection (psql exits 2): every statement is idempotent,
+# so run the whole file again on whichever member leads now, until the deadline. A failing statement (psql
+# exits 3 with ON_ERROR_STOP) is not a failover: stop at once.
 attempt=1
 while :; do
-  if "$PSQL" "$dsn" -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=terse -v SHOW_CONTEXT=never -f "$work/init.sql"; then
+  set +e
+  "$PSQL" "$dsn" -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=terse -v SHOW_CONTEXT=never -f "$work/init.sql"
+  status=$?
+  set -e
+  if [ "$status" -eq 0 ]; then
     echo "postgres init: done (attempt $attempt)"
     exit 0
   fi
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "postgres init: failed, last attempt $attempt; gave up after ${INIT_WAIT_SECONDS}s" >&2
+  if [ "$status" -ne 2 ]; then
+    echo "postgres init: a statement failed (psql status $status); nothing after it ran" >&2
     exit 4
   fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "postgres init: the connection to the leader kept failing; gave up after ${INIT_WAIT_SECONDS}s (attempt $attempt)" >&2
+    exit 4
+  fi
+  echo "postgres init: attempt $attempt lost its connection (failover?); retrying on the current leader" >&2
   attempt=$((attempt + 1))
-  echo "postgres init: attempt $((attempt - 1)) failed; retrying on the current leader" >&2
   sleep 2
 done
