@@ -94,6 +94,9 @@ function catalog(cluster: PatroniCluster, port: number): string {
 
     it("after the leader is stopped and another elected, a run with one more database succeeds on the new leader", async () => {
         const old = await cluster.waitForLeader(60_000);
+        // A replica that has not replayed the leader's WAL (CREATE DATABASE writes megabytes of it) is not
+        // eligible for promotion: wait until it has, as an operator would before stopping a leader.
+        await cluster.waitForReplicas(old);
         await cluster.stopMember(old);
         const fresh = await cluster.waitForLeader(120_000, old);
         expect(fresh.name).to.not.equal(old.name);

@@ -129,7 +129,7 @@ bootstrap:
     ttl: 10
     loop_wait: 2
     retry_timeout: 4
-    maximum_lag_on_failover: 1048576
+    maximum_lag_on_failover: 67108864
     postgresql:
       use_pg_rewind: false
       parameters:
@@ -214,6 +214,17 @@ postgresql:
         });
     }
 
+    /** Waits (bounded) until every other running member has replayed the leader's WAL up to now. */
+    async waitForReplicas(leader: Member, timeoutMs = 60_000): Promise<void> {
+        const lsn = this.psql("select pg_current_wal_lsn()", leader.pgPort);
+        for (const m of this.members) {
+            if (m === leader || !m.proc || m.proc.exitCode !== null) continue;
+            await waitFor(`${m.name} to replay the leader's WAL up to ${lsn}`, timeoutMs, async () =>
+                this.psql(`select pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`, m.pgPort) === "t" ? true : undefined,
+            );
+        }
+    }
+
     /** Stops a member (SIGTERM, Patroni shuts PostgreSQL down and gives up the leader key), bounded. */
     async stopMember(m: Member, timeoutMs = 60_000): Promise<void> {
         const p = m.proc;
@@ -252,6 +263,6 @@ postgresql:
             await raceTimeout(exited, 10_000);
             if (e.exitCode === null) e.kill("SIGKILL");
         }
-        if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+        if (this.dir && !process.env.TINIT_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
