@@ -5,6 +5,7 @@ import { CertFlow } from "./components/certs";
 import { loadConfig } from "./components/config";
 import { DnsRecords } from "./components/dns";
 import { InfraDb } from "./components/infra-db";
+import { PlatformInit } from "./components/init";
 import { InfraSecrets } from "./components/infra-db/secrets";
 import { resetPipeline } from "./components/pipeline";
 import { SwarmFoundation } from "./components/swarm";
@@ -58,6 +59,18 @@ const dns = new DnsRecords(`${config.stackName}-dns`, {
     addresses: [infraDb.swag.nodePublicIp],
 });
 
+// --- init (issue 6) ---
+// Steps 7, 14 (RabbitMQ), 19, 21, 22: one-shot jobs on the overlay, each after exactly the services it uses.
+const init = new PlatformInit(`${config.stackName}-init`, {
+    config,
+    provider: swarm.provider,
+    network: swarm.network.name,
+    postgres: { hosts: infraDb.patroniHosts, port: config.postgres.port, superuser: infraDb.patroni.superuser, superuserPassword: infraDb.postgresSuperuserPassword.value, ready: infraDb.patroni.ready },
+    mongodb: { hosts: infraDb.mongodbMemberHosts, replicaSet: infraDb.mongodbReplicaSet, rootUser: infraDb.mongodb.rootUser, rootPassword: infraDb.mongodbRootPassword.value, ready: infraDb.mongodb.ready },
+    rabbitmq: { node: infraDb.rabbitmq.nodeNames[0], erlangCookie: infraDb.rabbitmqErlangCookie.value, ready: infraDb.rabbitmq.ready },
+    apisix: { etcdEndpoints: infraDb.etcdClientEndpoints, etcdHealthy: infraDb.etcd.ready, ready: infraDb.apisix.ready },
+});
+
 // --- policy (issue 8) ---
 // The policy pack (policies/) checks this program's plan: offline in `npm run plan`, for real with
 // `pulumi preview|up --policy-pack policies`. The microservice program (microservice/) reads the outputs
@@ -83,3 +96,4 @@ export const vaultAddress = vaultConfig.address;
 export const vaultServices = vault.serviceNames;
 export const vaultUnsealKeySecret = vault.unsealKey.swarmName;
 export const microserviceSecrets = vaultConfig.microserviceSecrets();
+export const microserviceDbSecrets = init.credentials.swarmSecrets();

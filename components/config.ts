@@ -139,6 +139,13 @@ export const settingsSchema = z
                 apiBaseUrl: z.url().default("https://api.godaddy.com"),
             }),
         microservices: z.array(microserviceSchema).default([]),
+        // Steps 14, 19, 21, 22: the one-shot init jobs (components/init).
+        init: z
+            .strictObject({
+                waitSeconds: z.int().min(10).max(3600).default(300),
+                rabbitmqDeleteRemovedUsers: z.boolean().default(false),
+            })
+            .default({ waitSeconds: 300, rabbitmqDeleteRemovedUsers: false }),
     })
     .superRefine((c, ctx) => {
         const seen = new Map<string, number>();
