@@ -1,6 +1,7 @@
 // The iklimco platform: one Pulumi program replacing the 24-step shell pipeline. This file is the composition
 // root: it loads the validated config, builds the components in pipeline order and exports what the deploy
 // workflow and operators read. The order between components comes from the data passed between them.
+import { VaultBackup } from "./components/backup";
 import { CertFlow } from "./components/certs";
 import { loadConfig } from "./components/config";
 import { DnsRecords } from "./components/dns";
@@ -59,6 +60,15 @@ const dns = new DnsRecords(`${config.stackName}-dns`, {
     addresses: [infraDb.swag.nodePublicIp],
 });
 
+// --- backup (issue 9) ---
+// Scheduled Raft snapshots of Vault to the StorageBox, with their own snapshot-only AppRole.
+const vaultBackup = new VaultBackup(`${config.stackName}-vault-backup`, {
+    config,
+    swarm,
+    vaultProvider: vaultConfig.access.provider,
+    approlePath: vaultConfig.access.approle.path,
+});
+
 // --- init (issue 6) ---
 // Steps 7, 14 (RabbitMQ), 19, 21, 22: one-shot jobs on the overlay, each after exactly the services it uses.
 const init = new PlatformInit(`${config.stackName}-init`, {
@@ -97,3 +107,4 @@ export const vaultServices = vault.serviceNames;
 export const vaultUnsealKeySecret = vault.unsealKey.swarmName;
 export const microserviceSecrets = vaultConfig.microserviceSecrets();
 export const microserviceDbSecrets = init.credentials.swarmSecrets();
+export const vaultSnapshotDir = vaultBackup.snapshotDir;

@@ -1,0 +1,114 @@
+// Vault backups (the DR idea of seeds/004 for this platform): a scheduled Raft snapshot to the StorageBox,
+// keeping `vault.backup.keep`, with a failure that shows (non-zero job exit and a FAILED log line, and a health
+// check that turns unhealthy once the last success is older than two schedule periods).
+//
+// The backup logs in with its own AppRole whose policy may only read sys/storage/raft/snapshot.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { PlatformConfig } from "../config";
+import { pipeline } from "../pipeline";
+import { SwarmFoundation, VersionedSecret, onLabel } from "../swarm";
+
+const read = (f: string) => fs.readFileSync(path.join(__dirname, f), "utf8");
+export const SNAPSHOT_SCRIPT = read("vault-snapshot.sh");
+export const HEALTH_SCRIPT = read("vault-backup-health.sh");
+export const SCHEDULER_SCRIPT = read("scheduler.sh");
+
+export const BACKUP_POLICY = "vault-backup";
+export const BACKUP_POLICY_HCL = `# Read a Raft snapshot, nothing else.\npath "sys/storage/raft/snapshot" {\n  capabilities = ["read"]\n}\n`;
+
+/** Seconds between two runs of a cron schedule's common forms (every N minutes/hours, hourly, daily). */
+export function schedulePeriodSeconds(schedule: string): number {
+    const f = schedule.trim().split(/\s+/);
+    if (f.length !== 5) throw new Error(`vault.backup.schedule: expected five cron fields, found "${schedule}"`);
+    const [min, hour, dom, mon, dow] = f;
+    const every = (field: string) => (field === "*" ? 1 : /^\*\/(\d+)$/.exec(field) ? Number(/^\*\/(\d+)$/.exec(field)![1]) : undefined);
+    if (dom !== "*" || mon !== "*" || dow !== "*") return 7 * 86400;
+    if (every(min) !== undefined) return every(min)! * 60;
+    if (/^\d+$/.test(min) && every(hour) !== undefined) return every(hour)! * 3600;
+    if (/^\d+$/.test(min) && /^\d+$/.test(hour)) return 86400;
+    throw new Error(`vault.backup.schedule: cannot tell the period of "${schedule}"; use forms like "0 * * * *" or "*/30 * * * *"`);
+}
+
+export interface VaultBackupArgs {
+    config: PlatformConfig;
+    swarm: SwarmFoundation;
+    /** The Vault provider and AppRole mount of the Vault configuration (components/vault/access.ts). */
+    vaultProvider: vault.Provider;
+    approlePath: pulumi.Input<string>;
+}
+
+export class VaultBackup extends pulumi.ComponentResource {
+    readonly service: import("@pulumi/docker").Service;
+    readonly snapshotDir: string;
+
+    constructor(name: string, args: VaultBackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("iklimco:backup:VaultBackup", name, {}, opts);
+        const cfg = args.config;
+        const p = { parent: this, provider: args.vaultProvider };
+        const policy = new vault.Policy(`${name}-policy`, { name: BACKUP_POLICY, policy: BACKUP_POLICY_HCL }, p);
+        const period = schedulePeriodSeconds(cfg.vault.backup.schedule);
+        const role = new vault.approle.AuthBackendRole(
+            `${name}-role`,
+            {
+                backend: args.approlePath,
+                roleName: "vault-backup",
+                tokenPolicies: [policy.name],
+                // A snapshot of a small Raft store takes seconds: short tokens, bound to the overlay.
+                tokenTtl: 900,
+                tokenMaxTtl: 1800,
+                tokenType: "service",
+                tokenBoundCidrs: [cfg.network.subnet],
+                bindSecretId: true,
+                secretIdTtl: 0,
+                secretIdNumUses: 0,
+                secretIdBoundCidrs: [cfg.network.subnet],
+            },
+            { ...p, additionalSecretOutputs: ["roleId"] },
+        );
+        const secretId = new vault.approle.AuthBackendRoleSecretId(
+            `${name}-secret-id`,
+            { backend: args.approlePath, roleName: role.roleName, cidrLists: [cfg.network.subnet] },
+            { ...p, additionalSecretOutputs: ["secretId", "accessor"] },
+        );
+        const roleIdSecret = new VersionedSecret(`${name}-role-id`, { logicalName: "vault_backup_role_id", value: role.roleId, provider: args.swarm.provider }, { parent: this });
+        const secretIdSecret = new VersionedSecret(`${name}-secret-id-swarm`, { logicalName: "vault_backup_secret_id", value: secretId.secretId, provider: args.swarm.provider }, { parent: this });
+
+        this.snapshotDir = `${cfg.paths.storageBox}/vault-snapshots`;
+        const vaultHost = cfg.vault.hostname ?? `vault.${cfg.domain}`;
+        this.service = args.swarm.services.build(
+            `${name}-service`,
+            {
+                name: "vault-backup",
+                component: "vault-backup",
+                image: cfg.images.certTools,
+                // Writes only files on the StorageBox that the next run rewrites: nothing to protect by stop-first.
+                stateful: false,
+                mode: { replicas: 1 },
+                // Any vault node: they all mount the StorageBox and reach vault-1 on the overlay.
+                constraints: [onLabel("vault")],
+                command: ["/bin/sh", "-c", SCHEDULER_SCRIPT, "vault-backup"],
+                env: {
+                    SNAPSHOT_SCRIPT,
+                    HEALTH_SCRIPT,
+                    SCHEDULE: cfg.vault.backup.schedule,
+                    // Vault's certificate names the public host: keep that name (so the certificate is verified) and
+                    // connect to vault-1 on the overlay; a standby forwards the snapshot request to the leader.
+                    VAULT_ADDR: `https://${vaultHost}:${cfg.vault.port}`,
+                    CURL_OPTS: `--connect-to ${vaultHost}:${cfg.vault.port}:vault-1:${cfg.vault.port}`,
+                    SNAPSHOT_DIR: "/snapshots",
+                    KEEP: String(cfg.vault.backup.keep),
+                    MAX_AGE_SECONDS: String(2 * period + 300),
+                },
+                secrets: [{ secret: roleIdSecret }, { secret: secretIdSecret }],
+                mounts: [{ type: "bind", source: this.snapshotDir, target: "/snapshots" }],
+                healthcheck: { test: ["CMD", "sh", "/tmp/vault-backup/vault-backup-health.sh"], interval: "5m", timeout: "10s", retries: 1, startPeriod: `${period + 600}s` },
+                resources: { cpus: 0.25, memoryMb: 128 },
+            },
+            { parent: this, dependsOn: pipeline().after(`${name}-service`, "logs in with the backup AppRole, which must exist in Vault first", secretId) },
+        );
+        this.registerOutputs({ service: this.service.name, snapshotDir: this.snapshotDir });
+    }
+}
