@@ -131,6 +131,13 @@ export const settingsSchema = z
                     .default({ schedule: "0 * * * *", keep: 48 }),
             })
             .default({ port: 8200, kvMount: "secret", skipTlsVerify: false, approleDefaults: {}, backup: { schedule: "0 * * * *", keep: 48 } }),
+        certificates: z
+            .strictObject({
+                // acme: SWAG obtains the wildcard certificate (DNS-01 at GoDaddy). self-signed: no public DNS (the local
+                // stack): step 20 puts a self-signed *.<domain> certificate in SWAG_CERT_DIR when none is there.
+                mode: z.enum(["acme", "self-signed"]).default("acme"),
+            })
+            .default({ mode: "acme" }),
         dns: z
             .strictObject({
                 provider: z.enum(["godaddy", "none"]),

@@ -10,6 +10,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodesWithLabel } from "../config";
 import { pipeline } from "../pipeline";
+import { TLS_PLACEHOLDER_SCRIPT } from "../vault/tls";
 import { HealthSpec, ServiceSpec, SwarmFoundation, managerScript, onLabel, onNode, sha256 } from "../swarm";
 import { composedScript, readScript, scriptHash } from "./scripts";
 
@@ -252,6 +253,9 @@ export class CertFlow extends pulumi.ComponentResource {
         // Both services were part of the swarm stacks the old pipeline deployed at step 12.
         pipeline().realise(12, this.reloader);
 
+        // Without public DNS there is no ACME certificate: the Vault placeholder script (never overwrites) makes
+        // a self-signed pair naming *.<domain> in SWAG_CERT_DIR, which the rest of the flow then carries as usual.
+        const selfSigned = cfg.certificates.mode === "self-signed" ? TLS_PLACEHOLDER_SCRIPT : undefined;
         // Step 20: bounded wait on the manager until the reloader's output is there and valid.
         const timeout = args.certificateTimeoutSeconds ?? 600;
         const check = composedScript("wait-cert");
@@ -262,8 +266,15 @@ export class CertFlow extends pulumi.ComponentResource {
                 {
                     config: cfg,
                     script: readScript("step20.sh"),
-                    env: { CERT_TOOLS_IMAGE: image, CHECK_SCRIPT: check, SWAG_CERT_DIR: cfg.paths.swagCertDir, DOMAIN: cfg.domain, TIMEOUT: String(timeout) },
-                    triggers: [sha256(check), image, cfg.paths.swagCertDir, cfg.domain],
+                    env: {
+                        CERT_TOOLS_IMAGE: image,
+                        CHECK_SCRIPT: check,
+                        SWAG_CERT_DIR: cfg.paths.swagCertDir,
+                        DOMAIN: cfg.domain,
+                        TIMEOUT: String(timeout),
+                        ...(selfSigned ? { SELF_SIGNED_SCRIPT: selfSigned, CERT_NAME: tlsServerName } : {}),
+                    },
+                    triggers: [sha256(check), image, cfg.paths.swagCertDir, cfg.domain, cfg.certificates.mode],
                 },
                 { ...child, dependsOn: pipeline().after(`${name}-step20`, "waits for the certificate cert-reloader publishes to SWAG_CERT_DIR", this.reloader) },
             ),

@@ -9,7 +9,7 @@ import { managerScript } from "../swarm";
 import { VaultMember, certFiles, vaultHostname } from "./hcl";
 
 const NODE_JOB = fs.readFileSync(path.join(__dirname, "node-job.sh"), "utf8");
-const PLACEHOLDER = fs.readFileSync(path.join(__dirname, "tls-placeholder.sh"), "utf8");
+export const TLS_PLACEHOLDER_SCRIPT = fs.readFileSync(path.join(__dirname, "tls-placeholder.sh"), "utf8");
 
 /** Where the shared placeholder lives: on the StorageBox, apart from SWAG's certificate directory. */
 export function sharedPlaceholderDir(cfg: PlatformConfig): string {
@@ -49,7 +49,7 @@ export class VaultTlsPlaceholder extends pulumi.ComponentResource {
                         JOB_NAME: `${cfg.stackName}_vault-tls-placeholder-${m.n}`,
                         NODE: m.node.name,
                         IMAGE: cfg.images.certTools,
-                        JOB_SCRIPT: PLACEHOLDER,
+                        JOB_SCRIPT: TLS_PLACEHOLDER_SCRIPT,
                         JOB_MOUNTS: mounts,
                         JOB_ENV: [
                             `SSL_DIR=/host${cfg.paths.nodeSslDir}`,

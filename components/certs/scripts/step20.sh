@@ -7,6 +7,13 @@ set -euo pipefail
 TIMEOUT=${TIMEOUT:-600}
 export TIMEOUT DOMAIN
 mkdir -p "$SWAG_CERT_DIR"
+# certificates.mode self-signed (no public DNS): put a self-signed *.<domain> pair there first, unless one is
+# already there (the placeholder script never overwrites).
+if [ -n "${SELF_SIGNED_SCRIPT:-}" ]; then
+    printf '%s\n' "$SELF_SIGNED_SCRIPT" |
+        timeout 180 docker run --rm -i -v "$SWAG_CERT_DIR:/certs" -e SSL_DIR=/certs -e DOMAIN -e CERT_NAME="${CERT_NAME:?}" \
+            "$CERT_TOOLS_IMAGE" sh -s
+fi
 # The outer bound covers pulling the image and starting the container on top of the check's own timeout.
 printf '%s\n' "$CHECK_SCRIPT" |
     timeout "$((TIMEOUT + 180))" docker run --rm -i -v "$SWAG_CERT_DIR:/certs:ro" -e CERT_DIR=/certs -e DOMAIN -e TIMEOUT \
