@@ -13,11 +13,11 @@ import { plannedResources } from "../tools/offline/policy";
 import { FIXTURES } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..");
-// The full platform: the stand-in fixture until the infra/DB, Vault and DNS components are merged. After the
-// merge, FULL_PLATFORM becomes undefined (the real index.ts) for the whole-stack tests and the two config
-// variants (:latest image, one Patroni member); the three `test:` knob variants need a real-program wrapper.
+// The full platform is the real index.ts (undefined = the program itself) for the whole-stack tests and the two
+// config variants (:latest image, one Patroni member). The three variants that config already refuses (a TTL
+// of 60, a literal env password, a wildcard Vault policy) use the stand-in fixture's `test:` knobs.
 const PLATFORM = path.join(FIXTURES, "prod-platform-program.ts");
-const FULL_PLATFORM: string | undefined = PLATFORM;
+const FULL_PLATFORM: string | undefined = undefined;
 const prodConfig = () => YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")).config;
 const mandatoryRules = (r: PlanRun) => [...new Set(r.plan.policy.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy))].sort();
 

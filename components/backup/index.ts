@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
+import { appRoleSettings } from "../vault/hcl";
 import { SwarmFoundation, VersionedSecret, onLabel } from "../swarm";
 
 const read = (f: string) => fs.readFileSync(path.join(__dirname, f), "utf8");
@@ -50,27 +51,29 @@ export class VaultBackup extends pulumi.ComponentResource {
         const p = { parent: this, provider: args.vaultProvider };
         const policy = new vault.Policy(`${name}-policy`, { name: BACKUP_POLICY, policy: BACKUP_POLICY_HCL }, p);
         const period = schedulePeriodSeconds(cfg.vault.backup.schedule);
+        // The same bounds as every service's AppRole (vault.approleDefaults), so the backup's secret id expires too
+        // and is renewed like the others (docs/runbook.md).
+        const s = appRoleSettings(cfg, { name: "vault-backup" });
         const role = new vault.approle.AuthBackendRole(
             `${name}-role`,
             {
                 backend: args.approlePath,
                 roleName: "vault-backup",
                 tokenPolicies: [policy.name],
-                // A snapshot of a small Raft store takes seconds: short tokens, bound to the overlay.
-                tokenTtl: 900,
-                tokenMaxTtl: 1800,
+                tokenTtl: s.tokenTtl,
+                tokenMaxTtl: s.tokenMaxTtl,
                 tokenType: "service",
-                tokenBoundCidrs: [cfg.network.subnet],
+                tokenBoundCidrs: s.boundCidrs,
                 bindSecretId: true,
-                secretIdTtl: 0,
-                secretIdNumUses: 0,
-                secretIdBoundCidrs: [cfg.network.subnet],
+                secretIdTtl: s.secretIdTtl,
+                secretIdNumUses: s.secretIdNumUses,
+                secretIdBoundCidrs: s.boundCidrs,
             },
             { ...p, additionalSecretOutputs: ["roleId"] },
         );
         const secretId = new vault.approle.AuthBackendRoleSecretId(
             `${name}-secret-id`,
-            { backend: args.approlePath, roleName: role.roleName, cidrLists: [cfg.network.subnet] },
+            { backend: args.approlePath, roleName: role.roleName, cidrLists: s.boundCidrs, tokenBoundCidrs: s.boundCidrs },
             { ...p, additionalSecretOutputs: ["secretId", "accessor"] },
         );
         const roleIdSecret = new VersionedSecret(`${name}-role-id`, { logicalName: "vault_backup_role_id", value: role.roleId, provider: args.swarm.provider }, { parent: this });
