@@ -45,12 +45,16 @@ describe("stack files rendered from the service specs", () => {
     it("agree with the Pulumi resources service by service (prod)", async () => {
         const ev = await evaluateStack("prod");
         const files = await stackFilesOf(ev);
-        expect([...files.keys()]).to.deep.equal(["docker-stack-infra_db-prod.yml"]);
+        // The Vault members go to their own file, as the operators' docker-stack-vault.yml.
+        expect([...files.keys()].sort()).to.deep.equal(["docker-stack-infra_db-prod.yml", "docker-stack-vault.yml"]);
         const doc = files.get("docker-stack-infra_db-prod.yml")!;
+        const vaultDoc = files.get("docker-stack-vault.yml")!;
         const services = ofType(ev, SERVICE);
-        expect(Object.keys(doc.services).length).to.equal(services.length);
-        expect(Object.keys(doc.services).sort()).to.deep.equal(services.map((s) => input(s, "name").replace(/^iklimco_/, "")).sort());
+        const rendered = [...Object.keys(doc.services), ...Object.keys(vaultDoc.services)].sort();
+        expect(rendered).to.deep.equal(services.map((s) => input(s, "name").replace(/^iklimco_/, "")).sort());
+        expect(Object.keys(vaultDoc.services).sort()).to.deep.equal(["vault-1", "vault-2", "vault-3"]);
         for (const [key, svc] of Object.entries(doc.services)) compareService(ev, svc, key, "iklimco", doc);
+        for (const [key, svc] of Object.entries(vaultDoc.services)) compareService(ev, svc, key, "iklimco", vaultDoc);
         expect(doc.networks).to.deep.equal({ "iklimco-net": { external: true, name: "iklimco-net" } });
         expect(Object.values(doc.secrets).every((s: any) => s.external === true)).to.equal(true);
         // Nothing secret is written into the stack file.
@@ -77,8 +81,8 @@ describe("stack files rendered from the service specs", () => {
             const plan = JSON.parse(out);
             const names = plan.resources.filter((r: any) => r.type === SERVICE).map((r: any) => r.inputs.name).sort();
             // The infra/DB stack file holds what docker-stack-infra_db-prod.yml held: the infra services and the
-            // certificate services beside them.
-            const expected = ["apisix", "cert-distributor", "cert-reloader", "etcd-1", "etcd-2", "etcd-3", "grafana", "mongodb-1", "mongodb-2", "mongodb-3", "patroni-1", "patroni-2", "patroni-3", "rabbitmq-1", "rabbitmq-2", "rabbitmq-3", "swag"];
+            // certificate services beside them, and the Vault backup.
+            const expected = ["apisix", "cert-distributor", "cert-reloader", "etcd-1", "etcd-2", "etcd-3", "grafana", "mongodb-1", "mongodb-2", "mongodb-3", "patroni-1", "patroni-2", "patroni-3", "rabbitmq-1", "rabbitmq-2", "rabbitmq-3", "swag", "vault-backup"];
             expect(names).to.include.members(expected.map((n) => `iklimco_${n}`));
             const written = YAML.parse(fs.readFileSync(path.join(dir, "docker-stack-infra_db-prod.yml"), "utf8"));
             expect(Object.keys(written.services).sort()).to.deep.equal(expected);

@@ -174,7 +174,8 @@ describe("infra/DB stack on a real swarm (stand-in images: real etcd, busybox fo
             },
         });
         const files = await stackFilesOf(ev);
-        expect([...files.keys()]).to.deep.equal(["docker-stack-infra_db-prod.yml"]);
+        // The Vault members go to their own file, as the operators' docker-stack-vault.yml.
+        expect([...files.keys()].sort()).to.deep.equal(["docker-stack-infra_db-prod.yml", "docker-stack-vault.yml"]);
         const rendered = files.get("docker-stack-infra_db-prod.yml")!;
         // The certificate services in the same file have their own end-to-end test on this swarm (certs-e2e):
         // they need the Docker socket and a certificate, which this stand-in deployment does not provide.

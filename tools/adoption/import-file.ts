@@ -46,6 +46,17 @@ function dockerLines(host: string | undefined, args: string[]): string[] {
         .filter(Boolean);
 }
 
+function servicePairs(host: string | undefined): Map<string, string> {
+    const ids = dockerLines(host, ["service", "ls", "-q"]);
+    if (!ids.length) return new Map();
+    return new Map(
+        dockerLines(host, ["service", "inspect", "--format", "{{.ID}}\t{{.Spec.Name}}", ...ids]).map((l) => {
+            const [id, name] = l.split("\t");
+            return [name, id] as const;
+        }),
+    );
+}
+
 /** Reads networks, services and volumes from the manager's engine (`host` as DOCKER_HOST, e.g. ssh://...). */
 export function readLiveSwarm(host?: string): LiveSwarm {
     const pairs = (args: string[]) =>
@@ -57,7 +68,8 @@ export function readLiveSwarm(host?: string): LiveSwarm {
         );
     return {
         network: pairs(["network", "ls", "--no-trunc", "--format", "{{.ID}}\t{{.Name}}"]),
-        service: pairs(["service", "ls", "--format", "{{.ID}}\t{{.Name}}"]),
+        // `docker service ls` shortens ids and has no --no-trunc: inspect gives the full id the provider imports.
+        service: servicePairs(host),
         volume: new Map(dockerLines(host, ["volume", "ls", "--format", "{{.Name}}"]).map((n) => [n, n] as const)),
     };
 }
