@@ -18,7 +18,7 @@ describe("Vault backup component (offline engine)", () => {
         const svc = ofType(ev, SERVICE).find((s) => input(s, "name") === "iklimco_vault-backup")!;
         expect(svc).to.not.equal(undefined);
         const files = input(svc, "taskSpec.containerSpec.secrets").map((s: { fileName: string }) => s.fileName).sort();
-        expect(files).to.deep.equal(["/run/secrets/vault_backup_role_id", "/run/secrets/vault_backup_secret_id"]);
+        expect(files).to.deep.equal(["/run/secrets/backup_vault_role_id", "/run/secrets/backup_vault_secret_id"]);
         expect(input(svc, "taskSpec.containerSpec.mounts")).to.deep.include({ type: "bind", source: "/mnt/storagebox/vault-snapshots", target: "/snapshots", readOnly: false });
         const env = input(svc, "taskSpec.containerSpec.env");
         expect(env.KEEP).to.equal("48");
@@ -31,7 +31,7 @@ describe("Vault backup component (offline engine)", () => {
         const role = named(ev, "iklimco-vault-backup-role");
         expect(input(role, "tokenBoundCidrs")).to.deep.equal(["10.20.0.0/16"]);
         expect(input(role, "secretIdBoundCidrs")).to.deep.equal(["10.20.0.0/16"]);
-        const secret = ofType(ev, "docker:index/secret:Secret").find((s) => String(input(s, "name")).startsWith("vault_backup_secret_id_"))!;
+        const secret = ofType(ev, "docker:index/secret:Secret").find((s) => String(input(s, "name")).startsWith("backup_vault_secret_id_"))!;
         expect(secret.secretInputs).to.deep.equal(["data"]);
     });
 });

@@ -4,13 +4,15 @@
 //
 // The backup logs in with its own AppRole whose policy may only read sys/storage/raft/snapshot.
 import * as fs from "fs";
+import * as docker from "@pulumi/docker";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
+import { appRoleWithSwarmSecrets } from "../vault/access";
 import { appRoleSettings } from "../vault/hcl";
-import { SwarmFoundation, VersionedSecret, onLabel } from "../swarm";
+import { SwarmFoundation, onLabel } from "../swarm";
 
 const read = (f: string) => fs.readFileSync(path.join(__dirname, f), "utf8");
 export const SNAPSHOT_SCRIPT = read("vault-snapshot.sh");
@@ -42,42 +44,26 @@ export interface VaultBackupArgs {
 }
 
 export class VaultBackup extends pulumi.ComponentResource {
-    readonly service: import("@pulumi/docker").Service;
+    readonly service: docker.Service;
     readonly snapshotDir: string;
 
     constructor(name: string, args: VaultBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:backup:VaultBackup", name, {}, opts);
         const cfg = args.config;
-        const p = { parent: this, provider: args.vaultProvider };
-        const policy = new vault.Policy(`${name}-policy`, { name: BACKUP_POLICY, policy: BACKUP_POLICY_HCL }, p);
         const period = schedulePeriodSeconds(cfg.vault.backup.schedule);
         // The same bounds as every service's AppRole (vault.approleDefaults), so the backup's secret id expires too
         // and is renewed like the others (docs/runbook.md).
-        const s = appRoleSettings(cfg, { name: "vault-backup" });
-        const role = new vault.approle.AuthBackendRole(
-            `${name}-role`,
-            {
-                backend: args.approlePath,
-                roleName: "vault-backup",
-                tokenPolicies: [policy.name],
-                tokenTtl: s.tokenTtl,
-                tokenMaxTtl: s.tokenMaxTtl,
-                tokenType: "service",
-                tokenBoundCidrs: s.boundCidrs,
-                bindSecretId: true,
-                secretIdTtl: s.secretIdTtl,
-                secretIdNumUses: s.secretIdNumUses,
-                secretIdBoundCidrs: s.boundCidrs,
-            },
-            { ...p, additionalSecretOutputs: ["roleId"] },
-        );
-        const secretId = new vault.approle.AuthBackendRoleSecretId(
-            `${name}-secret-id`,
-            { backend: args.approlePath, roleName: role.roleName, cidrLists: s.boundCidrs, tokenBoundCidrs: s.boundCidrs },
-            { ...p, additionalSecretOutputs: ["secretId", "accessor"] },
-        );
-        const roleIdSecret = new VersionedSecret(`${name}-role-id`, { logicalName: "vault_backup_role_id", value: role.roleId, provider: args.swarm.provider }, { parent: this });
-        const secretIdSecret = new VersionedSecret(`${name}-secret-id-swarm`, { logicalName: "vault_backup_secret_id", value: secretId.secretId, provider: args.swarm.provider }, { parent: this });
+        const creds = appRoleWithSwarmSecrets(name, {
+            roleName: "vault-backup",
+            secretPrefix: "backup",
+            policyName: BACKUP_POLICY,
+            policy: BACKUP_POLICY_HCL,
+            settings: appRoleSettings(cfg, { name: "vault-backup" }),
+            backend: args.approlePath,
+            vaultProvider: args.vaultProvider,
+            dockerProvider: args.swarm.provider,
+            parent: this,
+        });
 
         this.snapshotDir = `${cfg.paths.storageBox}/vault-snapshots`;
         const vaultHost = cfg.vault.hostname ?? `vault.${cfg.domain}`;
@@ -105,12 +91,12 @@ export class VaultBackup extends pulumi.ComponentResource {
                     KEEP: String(cfg.vault.backup.keep),
                     MAX_AGE_SECONDS: String(2 * period + 300),
                 },
-                secrets: [{ secret: roleIdSecret }, { secret: secretIdSecret }],
+                secrets: [{ secret: creds.roleIdSecret }, { secret: creds.secretIdSecret }],
                 mounts: [{ type: "bind", source: this.snapshotDir, target: "/snapshots" }],
                 healthcheck: { test: ["CMD", "sh", "/tmp/vault-backup/vault-backup-health.sh"], interval: "5m", timeout: "10s", retries: 1, startPeriod: `${period + 600}s` },
                 resources: { cpus: 0.25, memoryMb: 128 },
             },
-            { parent: this, dependsOn: pipeline().after(`${name}-service`, "logs in with the backup AppRole, which must exist in Vault first", secretId) },
+            { parent: this, dependsOn: pipeline().after(`${name}-service`, "logs in with the backup AppRole, which must exist in Vault first", creds.secretId) },
         );
         this.registerOutputs({ service: this.service.name, snapshotDir: this.snapshotDir });
     }

@@ -8,7 +8,7 @@ import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
 import { VersionedSecret } from "../swarm";
-import { APPROLE_DEFAULTS, adminPolicyHcl, appRoleSettings, durationSeconds, policyHcl, policyName, vaultHostname } from "./hcl";
+import { APPROLE_DEFAULTS, AppRoleSettings, adminPolicyHcl, appRoleSettings, durationSeconds, policyHcl, policyName, vaultHostname } from "./hcl";
 
 export const APPROLE_PATH = "approle";
 /** The program's own policy: it configures Vault (sudo on sys/auth and sys/audit), so it is the bootstrap policy. */
@@ -89,44 +89,77 @@ export class VaultAccess extends pulumi.ComponentResource {
 
         for (const svc of [...cfg.microservices].sort((a, b) => a.name.localeCompare(b.name))) {
             const s = appRoleSettings(cfg, svc);
-            const policy = new vault.Policy(`${name}-${svc.name}-policy`, { name: policyName(svc), policy: policyHcl(cfg.vault.kvMount, svc) }, p);
-            const role = new vault.approle.AuthBackendRole(
-                `${name}-${svc.name}-role`,
-                {
-                    backend: this.approle.path,
-                    roleName: svc.name,
-                    tokenPolicies: [policy.name],
-                    tokenTtl: s.tokenTtl,
-                    tokenMaxTtl: s.tokenMaxTtl,
-                    tokenBoundCidrs: s.boundCidrs,
-                    tokenType: "service",
-                    bindSecretId: true,
-                    secretIdTtl: s.secretIdTtl,
-                    secretIdNumUses: s.secretIdNumUses,
-                    secretIdBoundCidrs: s.boundCidrs,
-                },
-                { ...p, additionalSecretOutputs: ["roleId"] },
-            );
-            const secretId = new vault.approle.AuthBackendRoleSecretId(
-                `${name}-${svc.name}-secret-id`,
-                { backend: this.approle.path, roleName: role.roleName, cidrLists: s.boundCidrs, tokenBoundCidrs: s.boundCidrs },
-                { ...p, additionalSecretOutputs: ["secretId", "accessor"] },
-            );
-            const roleIdSecret = new VersionedSecret(
-                `${name}-${svc.name}-role-id`,
-                { logicalName: `${svc.name}_vault_role_id`, value: pulumi.secret(role.roleId), provider: args.dockerProvider },
-                { parent: this },
-            );
-            const secretIdSecret = new VersionedSecret(
-                `${name}-${svc.name}-secret-id-swarm`,
-                { logicalName: `${svc.name}_vault_secret_id`, value: pulumi.secret(secretId.secretId), provider: args.dockerProvider },
-                { parent: this },
-            );
-            this.services[svc.name] = { policy, role, secretId, roleIdSecret, secretIdSecret };
+            this.services[svc.name] = appRoleWithSwarmSecrets(`${name}-${svc.name}`, {
+                roleName: svc.name,
+                secretPrefix: svc.name,
+                policyName: policyName(svc),
+                policy: policyHcl(cfg.vault.kvMount, svc),
+                settings: s,
+                backend: this.approle.path,
+                dockerProvider: args.dockerProvider,
+                parent: this,
+                vaultProvider: this.provider,
+            });
         }
         this.registerOutputs({
             address: vaultAddress(cfg),
             serviceSecrets: Object.fromEntries(Object.entries(this.services).map(([k, v]) => [k, { roleId: v.roleIdSecret.swarmName, secretId: v.secretIdSecret.swarmName }])),
         });
     }
+}
+
+export interface AppRoleWithSwarmSecretsArgs {
+    roleName: string;
+    /** The Swarm secrets are `<secretPrefix>_vault_role_id` and `<secretPrefix>_vault_secret_id`. */
+    secretPrefix: string;
+    policyName: string;
+    policy: string;
+    settings: AppRoleSettings;
+    backend: pulumi.Input<string>;
+    vaultProvider: vault.Provider;
+    dockerProvider: docker.Provider;
+    parent: pulumi.Resource;
+}
+
+/**
+ * One AppRole consumer: its policy, its role (bounded TTLs, bound to the overlay), a secret id, and the Swarm
+ * secrets `<secretPrefix>_vault_role_id` / `<secretPrefix>_vault_secret_id` its containers read. Resources are named `<prefix>-*`.
+ */
+export function appRoleWithSwarmSecrets(prefix: string, a: AppRoleWithSwarmSecretsArgs): ServiceCredentials {
+    const p = { parent: a.parent, provider: a.vaultProvider };
+    const s = a.settings;
+    const policy = new vault.Policy(`${prefix}-policy`, { name: a.policyName, policy: a.policy }, p);
+    const role = new vault.approle.AuthBackendRole(
+        `${prefix}-role`,
+        {
+            backend: a.backend,
+            roleName: a.roleName,
+            tokenPolicies: [policy.name],
+            tokenTtl: s.tokenTtl,
+            tokenMaxTtl: s.tokenMaxTtl,
+            tokenBoundCidrs: s.boundCidrs,
+            tokenType: "service",
+            bindSecretId: true,
+            secretIdTtl: s.secretIdTtl,
+            secretIdNumUses: s.secretIdNumUses,
+            secretIdBoundCidrs: s.boundCidrs,
+        },
+        { ...p, additionalSecretOutputs: ["roleId"] },
+    );
+    const secretId = new vault.approle.AuthBackendRoleSecretId(
+        `${prefix}-secret-id`,
+        { backend: a.backend, roleName: role.roleName, cidrLists: s.boundCidrs, tokenBoundCidrs: s.boundCidrs },
+        { ...p, additionalSecretOutputs: ["secretId", "accessor"] },
+    );
+    const roleIdSecret = new VersionedSecret(
+        `${prefix}-role-id`,
+        { logicalName: `${a.secretPrefix}_vault_role_id`, value: pulumi.secret(role.roleId), provider: a.dockerProvider },
+        { parent: a.parent },
+    );
+    const secretIdSecret = new VersionedSecret(
+        `${prefix}-secret-id-swarm`,
+        { logicalName: `${a.secretPrefix}_vault_secret_id`, value: pulumi.secret(secretId.secretId), provider: a.dockerProvider },
+        { parent: a.parent },
+    );
+    return { policy, role, secretId, roleIdSecret, secretIdSecret };
 }

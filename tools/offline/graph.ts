@@ -2,23 +2,10 @@
 // be created one after another), the pipeline steps on it, the explicit ordering edges and whether each has a
 // recorded reason, and the comparison of two evaluations' inputs. Pure functions over plain records, so they
 // are unit-tested on small synthetic graphs and used by `npm run bench` on the real program.
+import type { RecordedResource } from "./engine";
 
-/** What these computations need of a recorded resource (tools/offline/engine.ts RecordedResource fits). */
-export interface GraphResource {
-    urn: string;
-    type: string;
-    name: string;
-    custom: boolean;
-    parent?: string;
-    /** URN of the provider resource it was registered with: the engine creates that provider first. */
-    provider?: string;
-    /** Every dependency the engine sees (explicit and input-derived). */
-    dependencies: string[];
-    /** The dependencies that come from no input: explicit `dependsOn`. */
-    explicitDependsOn: string[];
-    /** The pipeline steps it realises (own or inherited from an ancestor). */
-    steps: number[];
-}
+/** What these computations need of a recorded resource (synthetic graphs in tests give just these). */
+export type GraphResource = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependencies" | "explicitDependsOn" | "steps">;
 
 /** A recorded `pipeline().after(...)` reason, its resources given by URN. */
 export interface GraphReason {
