@@ -75,9 +75,9 @@ const init = new PlatformInit(`${config.stackName}-init`, {
     config,
     provider: swarm.provider,
     network: swarm.network.name,
-    postgres: { hosts: infraDb.patroniHosts, port: config.postgres.port, superuser: infraDb.patroni.superuser, superuserPassword: infraDb.postgresSuperuserPassword.value, ready: infraDb.patroni.ready },
-    mongodb: { hosts: infraDb.mongodbMemberHosts, replicaSet: infraDb.mongodbReplicaSet, rootUser: infraDb.mongodb.rootUser, rootPassword: infraDb.mongodbRootPassword.value, ready: infraDb.mongodb.ready },
-    rabbitmq: { node: infraDb.rabbitmq.nodeNames[0], erlangCookie: infraDb.rabbitmqErlangCookie.value, ready: infraDb.rabbitmq.ready },
+    postgres: { hosts: infraDb.patroniHosts, port: config.postgres.port, superuser: infraDb.patroni.superuser, superuserPassword: infraSecrets.postgresSuperuserPassword.value, ready: infraDb.patroni.ready },
+    mongodb: { hosts: infraDb.mongodbMemberHosts, replicaSet: infraDb.mongodbReplicaSet, rootUser: infraDb.mongodb.rootUser, rootPassword: infraSecrets.mongodbRootPassword.value, ready: infraDb.mongodb.ready },
+    rabbitmq: { node: infraDb.rabbitmq.nodeNames[0], erlangCookie: infraSecrets.rabbitmqErlangCookie.value, ready: infraDb.rabbitmq.ready },
     apisix: { etcdEndpoints: infraDb.etcdClientEndpoints, etcdHealthy: infraDb.etcd.ready, ready: infraDb.apisix.ready },
 });
 

@@ -206,7 +206,7 @@ export interface SecretSpec {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type RawSettings = Record<string, any>;
 
-export const SECRET_SPECS: readonly SecretSpec[] = [
+export const SECRET_SPECS = [
     { key: "sshPrivateKey", description: "SSH private key of the deploy user on the manager (step 3)", example: "-- < ~/.ssh/iklimco_deploy", required: (r) => typeof r.docker?.host === "string" && r.docker.host.startsWith("ssh://") },
     { key: "harborPassword", description: "Harbor robot account password (step 8)", example: "'<harbor robot token>'", required: (r) => r.registry?.auth !== false },
     { key: "godaddyKey", description: "GoDaddy API key (steps 9 and 23)", example: "'<key>'", required: (r) => r.dns?.provider === "godaddy" },
@@ -222,21 +222,10 @@ export const SECRET_SPECS: readonly SecretSpec[] = [
     // vaultToken alone to retire the root token (README, "Vault").
     { key: "vaultUnsealKey", description: "Vault unseal key of an already initialised Vault (adoption)", example: "'<base64 unseal key>'", required: () => false },
     { key: "vaultToken", description: "Vault token the program uses instead of the bootstrap root token", example: "'<token>'", required: () => false },
-];
+] as const satisfies readonly SecretSpec[];
 
-export type SecretKey =
-    | "sshPrivateKey"
-    | "harborPassword"
-    | "godaddyKey"
-    | "godaddySecret"
-    | "postgresSuperuserPassword"
-    | "postgresReplicationPassword"
-    | "mongodbRootPassword"
-    | "rabbitmqAdminPassword"
-    | "grafanaAdminPassword"
-    | "apisixAdminKey"
-    | "vaultUnsealKey"
-    | "vaultToken";
+/** The keys of the secrets above: the one list is the source of both. */
+export type SecretKey = (typeof SECRET_SPECS)[number]["key"];
 
 export interface PlatformConfig extends Settings {
     /** Each secret the stack has set, as a Pulumi secret; an unset optional secret is absent. */

@@ -12,20 +12,11 @@ import { certFileNames, composedScript } from "../components/certs";
 import { FIXTURES } from "./harness";
 import { TestCert, makeCert } from "./support/certs";
 import { sleep } from "./support/docker";
+import { freePort } from "./support/ports";
 
 const DOMAIN = "iklim.test";
 const { cert: CERT, key: KEY } = certFileNames(DOMAIN);
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
-}
 
 function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; out: string }> {
     return new Promise((resolve) => {

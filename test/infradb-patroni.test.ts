@@ -10,20 +10,11 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { PATRONI_ENTRYPOINT, renderPatroniConfig } from "../components/infra-db/patroni";
+import { freePort } from "./support/ports";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const available = () => fs.existsSync("/usr/bin/patroni") && fs.existsSync("/usr/bin/etcd") && fs.existsSync(`${PG_BIN}/postgres`) && spawnSync("id", ["postgres"]).status === 0;
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-        srv.on("error", reject);
-    });
-}
 
 function httpStatus(url: string): Promise<number> {
     return new Promise((resolve) => {

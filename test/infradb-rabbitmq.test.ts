@@ -10,20 +10,11 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { RABBITMQ_ENTRYPOINT, renderRabbitConfig } from "../components/infra-db/rabbitmq";
+import { freePort } from "./support/ports";
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const available = () => fs.existsSync(SERVER) && fs.existsSync("/usr/lib/rabbitmq/bin/rabbitmq-diagnostics");
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-        srv.on("error", reject);
-    });
-}
 
 function whoami(port: number, user: string, password: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve) => {

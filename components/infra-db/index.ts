@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
-import { ServiceBuilder, VersionedSecret } from "../swarm";
+import { ServiceBuilder } from "../swarm";
 import { APISIX_ETCD_PREFIX, declareApisix } from "./apisix";
 import { ModuleContext } from "./common";
 import { EtcdTopology, declareEtcd } from "./etcd";
@@ -101,18 +101,8 @@ export class InfraDb extends pulumi.ComponentResource {
     readonly grafana: GrafanaInfo;
     /** SWAG: its service, its node, the config volume and the certificate paths inside it, step 9's command. */
     readonly swag: SwagServices;
-    /** Step 9's command (SWAG files written, SWAG restarted if it ran). */
-    readonly swagFiles: command.remote.Command | command.local.Command;
     /** The credentials, as the Swarm secrets the services mount (read `.value`, mount the same secret). */
     readonly secrets: InfraSecrets;
-    readonly postgresSuperuserPassword: VersionedSecret;
-    readonly postgresReplicationPassword: VersionedSecret;
-    readonly mongodbRootPassword: VersionedSecret;
-    readonly mongodbKeyfile: VersionedSecret;
-    readonly rabbitmqAdminPassword: VersionedSecret;
-    readonly rabbitmqErlangCookie: VersionedSecret;
-    readonly grafanaAdminPassword: VersionedSecret;
-    readonly apisixAdminKey: VersionedSecret;
 
     constructor(name: string, args: InfraDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:infra:InfraDb", name, {}, opts);
@@ -172,16 +162,7 @@ export class InfraDb extends pulumi.ComponentResource {
         this.apisix = { adminUrl: apisix.adminUrl, gatewayUrl: apisix.gatewayUrl, adminUser: INFRA_USERS.apisixAdmin, etcdPrefix: APISIX_ETCD_PREFIX, ready: [apisix.service] };
         this.grafana = { adminUser: INFRA_USERS.grafanaAdmin, url: `http://grafana:${GRAFANA_PORT}`, ready: [grafana] };
         this.swag = swag;
-        this.swagFiles = swag.files;
         this.secrets = s;
-        this.postgresSuperuserPassword = s.postgresSuperuserPassword;
-        this.postgresReplicationPassword = s.postgresReplicationPassword;
-        this.mongodbRootPassword = s.mongodbRootPassword;
-        this.mongodbKeyfile = s.mongodbKeyfile;
-        this.rabbitmqAdminPassword = s.rabbitmqAdminPassword;
-        this.rabbitmqErlangCookie = s.rabbitmqErlangCookie;
-        this.grafanaAdminPassword = s.grafanaAdminPassword;
-        this.apisixAdminKey = s.apisixAdminKey;
 
         this.registerOutputs({
             etcdClientEndpoints: this.etcdClientEndpoints,

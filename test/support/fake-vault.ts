@@ -176,11 +176,4 @@ export class FakeVault {
     }
 }
 
-/** A port that was free a moment ago (listen on 0, close): for a server that starts late on purpose. */
-export async function freePort(): Promise<number> {
-    const s = http.createServer();
-    await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-    const port = (s.address() as AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-}
+export { freePort } from "./ports";
