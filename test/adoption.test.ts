@@ -8,7 +8,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { buildImportFile, readLiveSwarm } from "../tools/adoption/import-file";
 import { Evaluation, evaluateStack, input, ofType, NETWORK, SERVICE } from "./harness";
-import { docker, dockerOk, ensureBusyboxImage, ensureSwarm, sleep } from "./support/docker";
+import { docker, dockerOk, ensureBusyboxImage, ensureSwarm, sleep, waitForService } from "./support/docker";
 
 const STACK = "timport";
 const NET = "timport-net";
@@ -51,6 +51,8 @@ describe("adoption: import file from a real swarm", function () {
         if (!dockerOk(["network", "inspect", NET])) docker(["network", "create", "--driver", "overlay", "--attachable", NET]);
         fs.writeFileSync(path.join(dir, "stack.yml"), operatorsComposeFile(ev, image));
         docker(["stack", "deploy", "-c", path.join(dir, "stack.yml"), STACK]);
+        // Docker creates a stack's named volumes when a task first starts on the node: wait for every task.
+        for (const s of ofType(ev, SERVICE)) await waitForService(String(input(s, "name")), 180_000);
     });
 
     after(async () => {
