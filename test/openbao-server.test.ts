@@ -19,7 +19,8 @@ describe("test Vault server (OpenBao): two Raft members over TLS", function () {
         const { rootToken, unsealKey } = await first.initAndUnseal();
         const mount = await first.api("POST", "/v1/sys/mounts/kv", { type: "kv", options: { version: "2" } }, rootToken);
         expect(mount.status, mount.text).to.equal(204);
-        const write = await first.api("POST", "/v1/kv/data/auth/db", { data: { password: "s3cret" } }, rootToken);
+        // A new KV v2 mount answers 400 ("upgrading") for a moment while it sets itself up.
+        const write = await first.retry(() => first.api("POST", "/v1/kv/data/auth/db", { data: { password: "s3cret" } }, rootToken));
         expect(write.status, write.text).to.equal(200);
 
         const second = new OpenBaoServer({ nodeId: "second", ca: first.ca, retryJoin: [first.address] });

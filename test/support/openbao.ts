@@ -194,6 +194,16 @@ export class OpenBaoServer {
         });
     }
 
+    /** Repeats a request while it answers 400 or 5xx (a mount still setting up, a leader being elected), bounded. */
+    async retry(request: () => Promise<ApiResponse>, timeoutMs = 15_000): Promise<ApiResponse> {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            const r = await request();
+            if ((r.status !== 400 && r.status < 500) || Date.now() > deadline) return r;
+            await new Promise((res) => setTimeout(res, 250));
+        }
+    }
+
     /** Initialises with one Shamir share (the operators' layout) and unseals; returns the answer. */
     async initAndUnseal(): Promise<{ unsealKey: string; rootToken: string }> {
         const init = await this.api("PUT", "/v1/sys/init", { secret_shares: 1, secret_threshold: 1 });
