@@ -44,10 +44,10 @@ export function parseCron(schedule: string): { schedule?: CronSchedule; problem?
                 const range = m[1].split("-");
                 if (range.length > 2) return { problem: `a valid ${spec.name} field, found "${fields[i]}"` };
                 const nums = range.map((r) => cronNumber(r, i));
-                if (nums.some((n) => n === undefined)) return { problem: `a ${spec.name} from ${spec.min} to ${spec.max}, found "${part}"` };
+                if (nums.some((n) => n === undefined)) return { problem: `the ${spec.name} field from ${spec.min} to ${spec.max}, found "${part}"` };
                 lo = nums[0]!;
                 hi = nums.length === 2 ? nums[1]! : m[2] === undefined ? lo : spec.max;
-                for (const n of [lo, hi]) if (n < spec.min || n > spec.max) return { problem: `a ${spec.name} from ${spec.min} to ${spec.max}, found ${n} in "${fields[i]}"` };
+                for (const n of [lo, hi]) if (n < spec.min || n > spec.max) return { problem: `the ${spec.name} field from ${spec.min} to ${spec.max}, found ${n} in "${fields[i]}"` };
                 if (hi < lo) return { problem: `a ${spec.name} range from low to high, found "${part}"` };
             }
             for (let v = lo; v <= hi; v += step) values.add(v);

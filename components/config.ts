@@ -605,8 +605,28 @@ function expectedOf(issue: z.core.$ZodIssue): string {
  * Validates the non-secret settings and the presence of secrets. Pure: used by `loadConfig` and by tests.
  * `values` maps a key without namespace to its parsed value; `secretKeys` names the secrets that are set.
  */
-export function validateSettings(values: Record<string, unknown>, secretKeys: ReadonlySet<string>): { settings?: Settings; problems: ConfigProblem[] } {
+export function validateSettings(
+    values: Record<string, unknown>,
+    secretKeys: ReadonlySet<string>,
+    otherKeys: readonly string[] = [],
+): { settings?: Settings; problems: ConfigProblem[] } {
     const problems: ConfigProblem[] = [];
+    // A key in a namespace nobody reads (`iklmco:domain`, or `domain:` without one, which Pulumi files under the
+    // project's name iklimco-platform) would be ignored in silence while the real key is reported missing.
+    for (const full of otherKeys) {
+        const colon = full.indexOf(":");
+        const ns = colon < 0 ? "" : full.slice(0, colon);
+        // Only namespaces that look meant for this program: others (tests, tools) are someone else's business.
+        if (colon < 0 || PROVIDER_NAMESPACES.includes(ns) || (!ns.startsWith(CONFIG_NAMESPACE) && nearest(ns, [CONFIG_NAMESPACE]) === undefined)) continue;
+        const bare = full.slice(colon + 1).split(".")[0];
+        const near = nearest(bare, [...Object.keys(settingsSchema.shape), ...SECRET_SPECS.map((s) => s.key)]);
+        problems.push({
+            key: full,
+            expected: `a key of this program's namespace ${CONFIG_NAMESPACE}:${near ? `: did you mean ${CONFIG_NAMESPACE}:${near}?` : ""}`,
+            found: `a key in the namespace "${ns}", which nothing reads`,
+            fix: near ? `rename ${full} to ${CONFIG_NAMESPACE}:${near}` : undefined,
+        });
+    }
     const nonSecret: Record<string, unknown> = {};
     const isSecretKey = (k: string) => SECRET_SPECS.some((s) => s.key === k);
     for (const [k, v] of Object.entries(values)) {
@@ -646,6 +666,9 @@ export function validateSettings(values: Record<string, unknown>, secretKeys: Re
     return { settings: problems.length === 0 ? result.data : undefined, problems };
 }
 
+/** Namespaces read by someone else than this program: Pulumi itself and the providers it uses. */
+const PROVIDER_NAMESPACES = ["pulumi", "docker", "vault", "command", "random"];
+
 /** Parses a raw config string the way Pulumi hands structured values over: JSON when it is JSON. */
 export function parseRawValue(raw: string): unknown {
     try {
@@ -664,13 +687,17 @@ export function loadConfig(): PlatformConfig {
     const prefix = `${CONFIG_NAMESPACE}:`;
     const values: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
+    const otherKeys: string[] = [];
     for (const [fullKey, raw] of Object.entries(pulumi.runtime.allConfig())) {
-        if (!fullKey.startsWith(prefix)) continue;
+        if (!fullKey.startsWith(prefix)) {
+            otherKeys.push(fullKey);
+            continue;
+        }
         const key = fullKey.slice(prefix.length);
         values[key] = parseRawValue(raw);
         if (SECRET_SPECS.some((s) => s.key === key) && isConfigSecret(fullKey)) secretKeys.add(key);
     }
-    const { settings, problems } = validateSettings(values, secretKeys);
+    const { settings, problems } = validateSettings(values, secretKeys, otherKeys);
     if (!settings) throw new ConfigError(problems);
     const cfg = new pulumi.Config(CONFIG_NAMESPACE);
     const secrets: PlatformConfig["secrets"] = {};

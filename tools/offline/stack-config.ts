@@ -4,14 +4,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_NAMESPACE, RawSettings, SECRET_SPECS, parseRawValue } from "../../components/config";
+import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, RawSettings, SECRET_SPECS, parseRawValue } from "../../components/config";
 import { REPO_ROOT } from "./engine";
 
 export interface SecretStatus {
     key: string;
     required: boolean;
-    /** `set`: encrypted in the stack file; `missing`: the real stack must set it; `optional`: generated if unset. */
-    state: "set" | "missing" | "optional";
+    /**
+     * `set`: encrypted in the stack file; `missing`: the real stack must set it; `optional`: generated if unset;
+     * `plain-text`: written unencrypted, which the program refuses.
+     */
+    state: "set" | "missing" | "optional" | "plain-text";
     description: string;
 }
 
@@ -32,14 +35,85 @@ export function stackFile(stack: string): string {
 }
 
 /**
- * Turns a stack file's `config:` map into the runtime's string map. `overrides` replace whole keys (undefined
- * removes one); `secretValues` sets secrets to known values (tests).
+ * Reads a stack file as the Pulumi CLI would, refusing what the CLI refuses: a missing file, broken YAML (an
+ * unclosed list, a tab in the indentation, a duplicate key) and a `config:` that is not a map each throw a
+ * ConfigError naming the file, the line and the column.
  */
-export function readStackConfig(stack: string, overrides: Record<string, unknown> = {}, secretValues: Record<string, string> = {}): OfflineStackConfig {
-    const file = stackFile(stack);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)}: expected one of ${listStacks().join(", ")}`);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-    const entries: Record<string, unknown> = { ...(doc.config ?? {}), ...overrides };
+export function readStackFile(file: string): Record<string, unknown> {
+    const relative = path.relative(process.cwd(), file);
+    const name = relative && !relative.startsWith("..") ? relative : file;
+    if (!fs.existsSync(file)) {
+        const stacks = listStacks();
+        throw new ConfigError([
+            { key: name, expected: `a stack file${stacks.length ? ` (this project has ${stacks.map((s) => `Pulumi.${s}.yaml`).join(", ")})` : ""}`, found: "no such file", fix: "pulumi stack init <name>, or check the --stack name" },
+        ]);
+    }
+    const text = fs.readFileSync(file, "utf8");
+    const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    const lines = text.split(/\r?\n/);
+    const problems: ConfigProblem[] = [];
+    const seenLines = new Set<number>();
+    for (const e of doc.errors) {
+        const at = e.linePos?.[0];
+        // One problem per line: a tab, say, makes the parser stumble several times over the same line.
+        if (at && seenLines.has(at.line)) continue;
+        if (at) seenLines.add(at.line);
+        const line = at ? lines[at.line - 1] ?? "" : "";
+        const opened = at && (e.code === "BAD_INDENT" || e.code === "MISSING_CHAR" || e.code === "UNEXPECTED_TOKEN") ? unclosedBefore(lines, at.line) : undefined;
+        problems.push({
+            key: at ? `${name}:${at.line}:${at.col}` : name,
+            expected: YAML_EXPECTATIONS[e.code] ?? "well-formed YAML",
+            found: `${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}${line.trim() ? `: ${JSON.stringify(line.trim().slice(0, 60))}` : ""}${opened ? ` (the ${opened.char} opened at line ${opened.line}, column ${opened.col} is not closed)` : ""}`,
+        });
+    }
+    if (problems.length) throw new ConfigError(problems);
+    const value = doc.toJS() ?? {};
+    const config = (value as { config?: unknown }).config ?? {};
+    if (typeof config !== "object" || Array.isArray(config) || config === null) {
+        const node = doc.get("config", true) as { range?: [number, number, number] } | undefined;
+        const at = node?.range ? lineCol(text, node.range[0]) : undefined;
+        throw new ConfigError([{ key: at ? `${name}:${at.line}:${at.col}` : name, expected: "config: a map of keys such as iklimco:domain: iklim.co", found: JSON.stringify(config) }]);
+    }
+    return config as Record<string, unknown>;
+}
+
+// What each kind of YAML error needs instead, for people rather than parsers.
+const YAML_EXPECTATIONS: Record<string, string> = {
+    TAB_AS_INDENT: "indentation with spaces (YAML does not allow tabs)",
+    DUPLICATE_KEY: "each key once in its map (the later value would silently win)",
+    BAD_INDENT: "a list or map closed and indented like its siblings, e.g. labels: [etcd, db]",
+    MISSING_CHAR: "a closing ] or } for the list or map opened before",
+    UNEXPECTED_TOKEN: "well-formed YAML at this point",
+    MULTILINE_IMPLICIT_KEY: "a key: value on one line, or a quoted value",
+    BLOCK_AS_IMPLICIT_KEY: "key: value pairs indented under their parent",
+};
+
+/** The last [ or { before `line` that its own line does not close: where an unclosed list or map began. */
+function unclosedBefore(lines: string[], line: number): { char: string; line: number; col: number } | undefined {
+    for (let i = line - 1; i >= 1; i--) {
+        const t = lines[i - 1].replace(/#.*$/, "");
+        const stack: number[] = [];
+        for (let c = 0; c < t.length; c++) {
+            if (t[c] === "[" || t[c] === "{") stack.push(c);
+            else if ((t[c] === "]" || t[c] === "}") && stack.length) stack.pop();
+        }
+        if (stack.length) return { char: t[stack[stack.length - 1]], line: i, col: stack[stack.length - 1] + 1 };
+    }
+    return undefined;
+}
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+    const before = text.slice(0, offset).split(/\r?\n/);
+    return { line: before.length, col: before[before.length - 1].length + 1 };
+}
+
+/**
+ * Turns a stack file's `config:` map into the runtime's string map. `overrides` replace whole keys (undefined
+ * removes one); `secretValues` sets secrets to known values (tests); `file` reads another file than
+ * Pulumi.<stack>.yaml (the CLI's --config-file).
+ */
+export function readStackConfig(stack: string, overrides: Record<string, unknown> = {}, secretValues: Record<string, string> = {}, file = stackFile(stack)): OfflineStackConfig {
+    const entries: Record<string, unknown> = { ...readStackFile(file), ...overrides };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const raw: RawSettings = {};
@@ -61,6 +135,8 @@ export function readStackConfig(stack: string, overrides: Record<string, unknown
         const full = `${CONFIG_NAMESPACE}:${spec.key}`;
         const required = spec.required(raw);
         const isSet = secretKeys.includes(full);
+        // A secret written in plain text stays plain: the program refuses it as the real run would.
+        if (!isSet && full in config) return { key: full, required, state: "plain-text", description: spec.description };
         if (required && !isSet) {
             config[full] = placeholderFor(full);
             secretKeys.push(full);
