@@ -447,16 +447,21 @@ function approleRules(c: Loose, vault: Loose, services: Loose[], add: (i: Issue)
         const a = parseDuration(ttl.value);
         const b = parseDuration(max.value);
         if (a === undefined || b === undefined || a <= b) return;
-        // Blame the most specific key that is set: the microservice's own before the defaults.
-        const blame = [ttl, max].filter((s) => s.path).sort((x, y) => y.path!.length - x.path!.length)[0];
-        const other = blame === ttl ? max : ttl;
-        add({
-            path: blame.path!,
-            message: blame === ttl
-                ? `a tokenTtl no longer than the tokenMaxTtl of ${role} (${show(other)})`
-                : `a tokenMaxTtl at least the tokenTtl of ${role} (${show(other)})`,
-            input: blame.value,
-        });
+        // Blame the most specific keys that are set: the microservice's own before the defaults; both when both
+        // sit at the same level, since either may be the one to change.
+        const set = [ttl, max].filter((x) => x.path);
+        const depth = Math.max(...set.map((x) => x.path!.length));
+        for (const blame of set.filter((x) => x.path!.length === depth)) {
+            const other = blame === ttl ? max : ttl;
+            add({
+                path: blame.path!,
+                message:
+                    blame === ttl
+                        ? `a tokenTtl no longer than the tokenMaxTtl of ${role} (${show(other)})`
+                        : `a tokenMaxTtl at least the tokenTtl of ${role} (${show(other)})`,
+                input: blame.value,
+            });
+        }
     };
     check(defTtl, defMax, "every AppRole that inherits vault.approleDefaults");
     services.forEach((m, i) => {

@@ -23,7 +23,10 @@ export interface PlanCommandResult {
     stderr: string;
     /** The config problems when the code is 2. */
     problems?: ConfigProblem[];
-    /** How many resources the program had registered when it stopped (config errors: 0). */
+    /**
+     * How many resources the program had registered when it stopped (config errors: 0). Undefined when the
+     * program never ran (the stack file itself was broken or missing).
+     */
     resourcesRegistered?: number;
 }
 
@@ -64,7 +67,7 @@ export async function planCommand(argv: string[]): Promise<PlanCommandResult> {
         return { code: run.code, stdout: `${run.stdout}\n`, stderr: run.stderr, resourcesRegistered: run.plan.resources.length };
     } catch (err) {
         if (isConfigError(err)) {
-            const registered = (err as { resourcesRegistered?: number }).resourcesRegistered ?? 0;
+            const registered = (err as { resourcesRegistered?: number }).resourcesRegistered;
             return { code: 2, stdout: "", stderr: `${err.message}\n`, problems: err.problems, resourcesRegistered: registered };
         }
         return { code: 1, stdout: "", stderr: `${err instanceof Error ? err.message : String(err)}\n` };

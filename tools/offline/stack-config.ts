@@ -53,7 +53,10 @@ export function readStackFile(file: string): Record<string, unknown> {
     const lines = text.split(/\r?\n/);
     const problems: ConfigProblem[] = [];
     const seenLines = new Set<number>();
-    for (const e of doc.errors) {
+    // After the first structural error the parser's later complaints are mostly its consequences: keep the first
+    // one, and every duplicate key, which stands on its own.
+    const firstOther = doc.errors.find((e) => e.code !== "DUPLICATE_KEY");
+    for (const e of doc.errors.filter((x) => x === firstOther || x.code === "DUPLICATE_KEY")) {
         const at = e.linePos?.[0];
         // One problem per line: a tab, say, makes the parser stumble several times over the same line.
         if (at && seenLines.has(at.line)) continue;
@@ -113,7 +116,10 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
  * Pulumi.<stack>.yaml (the CLI's --config-file).
  */
 export function readStackConfig(stack: string, overrides: Record<string, unknown> = {}, secretValues: Record<string, string> = {}, file = stackFile(stack)): OfflineStackConfig {
-    const entries: Record<string, unknown> = { ...readStackFile(file), ...overrides };
+    // A key written without a namespace belongs to the project, as the Pulumi CLI files it.
+    const project = projectName();
+    const fromFile = Object.fromEntries(Object.entries(readStackFile(file)).map(([k, v]) => [k.includes(":") ? k : `${project}:${k}`, v]));
+    const entries: Record<string, unknown> = { ...fromFile, ...overrides };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const raw: RawSettings = {};
@@ -144,6 +150,12 @@ export function readStackConfig(stack: string, overrides: Record<string, unknown
         return { key: full, required, state: isSet ? "set" : required ? "missing" : "optional", description: spec.description };
     });
     return { stack, file, config, secretKeys: secretKeys.sort(), secrets };
+}
+
+/** The project's name from Pulumi.yaml: the namespace of a config key written without one. */
+export function projectName(): string {
+    const doc = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { name?: string };
+    return doc?.name ?? "project";
 }
 
 export function listStacks(): string[] {
