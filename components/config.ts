@@ -372,16 +372,20 @@ function crossKeyRules(c: Loose, ctx: { addIssue: (i: { code: "custom"; path: (s
                 else seen.set(n[field], i);
             });
         }
-        if (nodes.length && !nodes.some((n) => n.role === "manager")) add({ path: ["nodes"], message: "at least one node with role: manager (Swarm needs a manager to deploy to)", input: nodes.map((n) => n.role) });
+        // A rule over all nodes is judged only when every node's own value is readable: a misspelt role or a
+        // malformed label list is reported on its key, not again as "no manager" or "no node labelled ...".
+        const rolesReadable = nodes.every((n) => n.role === "manager" || n.role === "worker");
+        const labelsReadable = nodes.every((n) => n.labels === undefined || (Array.isArray(n.labels) && n.labels.every((l: unknown) => (NODE_LABELS as readonly unknown[]).includes(l))));
+        if (nodes.length && rolesReadable && !nodes.some((n) => n.role === "manager")) add({ path: ["nodes"], message: "at least one node with role: manager (Swarm needs a manager to deploy to)", input: nodes.map((n) => n.role) });
         for (const [label, what] of Object.entries(REQUIRED_LABELS)) {
-            if (nodes.length && !nodes.some((n) => labelsOf(n).includes(label))) {
+            if (nodes.length && labelsReadable && !nodes.some((n) => labelsOf(n).includes(label))) {
                 add({ path: ["nodes"], message: `at least one node labelled "${label}" (it places ${what}), e.g. labels: [${label}]`, input: `no node labelled "${label}"` });
             }
         }
         // cert-distributor restarts the Vault member of its node through that node's Docker engine, which can
         // update services only on a manager (components/certs).
         nodes.forEach((n, i) => {
-            if (labelsOf(n).includes("vault") && typeof n.role === "string" && n.role !== "manager") {
+            if (labelsOf(n).includes("vault") && n.role === "worker") {
                 add({ path: ["nodes", i, "role"], message: 'manager for a node labelled "vault" (cert-distributor restarts its Vault member through the node\'s Docker engine)', input: n.role });
             }
         });
@@ -426,6 +430,13 @@ function crossKeyRules(c: Loose, ctx: { addIssue: (i: { code: "custom"; path: (s
         add({ path: ["vault", "hostname"], message: `a name one label below ${c.domain} (the wildcard certificate *.${c.domain} must cover it), e.g. vault.${c.domain}`, input: vault.hostname });
     } else if (typeof vault.hostname === "string" && typeof c.domain === "string" && vault.hostname.slice(0, -c.domain.length - 1).includes(".")) {
         add({ path: ["vault", "hostname"], message: `a name one label below ${c.domain} (*.${c.domain} covers one label only), e.g. vault.${c.domain}`, input: vault.hostname });
+    }
+    // Vault members publish vault.port on their nodes in host mode: it cannot be a port something else holds there.
+    if (typeof vault.port === "number") {
+        const sshPort = isObj(c.docker) && typeof c.docker.host === "string" ? /^ssh:\/\/[^@]+@[^:/]+(?::(\d+))?/.exec(c.docker.host) : null;
+        const taken: Record<number, string> = { 80: "SWAG's ingress port", 443: "SWAG's ingress port", 2377: "Swarm's management port", 7946: "Swarm's gossip port", 4789: "Swarm's overlay port" };
+        if (sshPort) taken[Number(sshPort[1] ?? 22)] = "the SSH port of docker.host";
+        if (taken[vault.port]) add({ path: ["vault", "port"], message: `a port free on the Vault nodes (${vault.port} is ${taken[vault.port]}), e.g. 8200`, input: vault.port });
     }
     approleRules(c, vault, services, add);
 }

@@ -64,6 +64,8 @@ const CASES: Case[] = [
     { what: "a DNS record listed twice", edit: (v) => (v.dns.records = ["api", "apigw", "api"]), keys: ["iklimco:dns.records[2]"] },
     { what: "acme certificates without GoDaddy DNS", edit: (v) => (v.dns.provider = "none"), keys: ["iklimco:certificates.mode"], says: ["self-signed when dns.provider is none"] },
     { what: "a Vault hostname outside the domain", edit: (v) => (v.vault.hostname = "vault.iklim.com"), keys: ["iklimco:vault.hostname"], says: ["e.g. vault.iklim.co"] },
+    { what: "Vault published on SWAG's port, and a mongo port of 0", edit: (v) => ((v.vault.port = 443), (v.mongodb.port = 0)), keys: ["iklimco:vault.port", "iklimco:mongodb.port"], says: ["SWAG's ingress port"] },
+    { what: "Vault published on the SSH port", edit: (v) => (v.vault.port = 22), keys: ["iklimco:vault.port"], says: ["SSH port of docker.host"] },
     { what: "a Vault hostname two labels below the domain", edit: (v) => (v.vault.hostname = "vault.internal.iklim.co"), keys: ["iklimco:vault.hostname"] },
 
     // ---------------------------------------------------------------- AppRole bounds, blamed where the value is set

@@ -20,6 +20,14 @@ describe("Vault backup component (offline engine)", () => {
         expect(() => schedulePeriodSeconds("0 0 30 2 *")).to.throw(/a schedule that runs/);
     });
 
+    it("reaches vault-1 on the overlay at its listener port whatever vault.port publishes on the nodes", async () => {
+        const ev = await evaluateStack("prod", { overrides: { "iklimco:vault": { hostname: "vault.iklim.co", port: 8300 } } });
+        const svc = ofType(ev, SERVICE).find((s) => input(s, "name") === "iklimco_vault-backup")!;
+        const env = input(svc, "taskSpec.containerSpec.env");
+        expect(env.VAULT_ADDR).to.equal("https://vault.iklim.co:8300");
+        expect(env.CURL_OPTS).to.equal("--connect-to vault.iklim.co:8300:vault-1:8200");
+    });
+
     it("declares the backup service with its AppRole secrets as files, the StorageBox mount and a snapshot-only policy", async () => {
         const ev = await evaluateStack("prod");
         const svc = ofType(ev, SERVICE).find((s) => input(s, "name") === "iklimco_vault-backup")!;

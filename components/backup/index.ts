@@ -12,7 +12,7 @@ import { PlatformConfig } from "../config";
 import { cronLongestGapSeconds, parseCron } from "../config-values";
 import { pipeline } from "../pipeline";
 import { appRoleWithSwarmSecrets } from "../vault/access";
-import { appRoleSettings } from "../vault/hcl";
+import { VAULT_PORTS, appRoleSettings } from "../vault/hcl";
 import { SwarmFoundation, onLabel } from "../swarm";
 
 const read = (f: string) => fs.readFileSync(path.join(__dirname, f), "utf8");
@@ -85,7 +85,8 @@ export class VaultBackup extends pulumi.ComponentResource {
                     // Vault's certificate names the public host: keep that name (so the certificate is verified) and
                     // connect to vault-1 on the overlay; a standby forwards the snapshot request to the leader.
                     VAULT_ADDR: `https://${vaultHost}:${cfg.vault.port}`,
-                    CURL_OPTS: `--connect-to ${vaultHost}:${cfg.vault.port}:vault-1:${cfg.vault.port}`,
+                    // vault.port is where the members publish on their nodes; on the overlay vault-1 listens on its own port.
+                    CURL_OPTS: `--connect-to ${vaultHost}:${cfg.vault.port}:vault-1:${VAULT_PORTS.api}`,
                     SNAPSHOT_DIR: "/snapshots",
                     KEEP: String(cfg.vault.backup.keep),
                     MAX_AGE_SECONDS: String(2 * period + 300),
