@@ -80,6 +80,7 @@ export function renderConfigDocs(): string {
         "- `registry.username` is set when `registry.auth` is true.",
         "- `certificates.mode: acme` needs `dns.provider: godaddy` (the certificate comes by DNS-01 at GoDaddy).",
         "- `vault.hostname` is one label below `domain`, so the wildcard certificate `*.<domain>` covers it.",
+        "- `vault.port` (published on the Vault nodes) is not 80 or 443 (SWAG), 2377, 7946 or 4789 (Swarm), nor the SSH port of `docker.host`.",
         "- In every AppRole, `tokenTtl` is at most `tokenMaxTtl`. A value is blamed on the key that holds it: a",
         "  microservice that inherits both from `vault.approleDefaults` is not named, the default is.",
         "",
