@@ -8,7 +8,8 @@ const CRON_FIELDS = [
     { name: "hour", min: 0, max: 23 },
     { name: "day of month", min: 1, max: 31 },
     { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], base: 1 },
-    { name: "day of week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"], base: 0 },
+    // busybox crond (the backup's scheduler) takes 0-6 only: "7 for Sunday" is a parse error there.
+    { name: "day of week", min: 0, max: 6, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"], base: 0 },
 ] as const;
 
 export interface CronSchedule {
@@ -16,7 +17,7 @@ export interface CronSchedule {
     hours: number[];
     days: Set<number>;
     months: Set<number>;
-    /** 0-6, Sunday 0 (7 is folded onto 0). */
+    /** 0-6, Sunday 0. */
     weekdays: Set<number>;
     domRestricted: boolean;
     dowRestricted: boolean;
@@ -60,7 +61,7 @@ export function parseCron(schedule: string): { schedule?: CronSchedule; problem?
             hours: sets[1],
             days: new Set(sets[2]),
             months: new Set(sets[3]),
-            weekdays: new Set(sets[4].map((d) => d % 7)),
+            weekdays: new Set(sets[4]),
             domRestricted: fields[2] !== "*",
             dowRestricted: fields[4] !== "*",
         },

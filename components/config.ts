@@ -107,11 +107,11 @@ export const APPROLE_DEFAULTS = { tokenTtl: "1h", tokenMaxTtl: "4h", secretIdTtl
 const cron = withDoc(
     z.string().superRefine((s, ctx) => {
         const parsed = parseCron(s);
-        const form = "a five-field cron schedule (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7; lists, ranges and steps)";
+        const form = "a five-field cron schedule (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6; lists, ranges and steps)";
         if (parsed.problem) ctx.addIssue({ code: "custom", message: `${form}, e.g. 0 * * * * (${parsed.problem})`, input: s });
         else if (cronLongestGapSeconds(parsed.schedule!) === undefined) ctx.addIssue({ code: "custom", message: `${form} that runs at least once, e.g. 0 * * * * (this date never comes)`, input: s });
     }),
-    "a five-field cron schedule run by busybox crond (minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-7 or sun-sat; lists, ranges and steps)",
+    "a five-field cron schedule run by busybox crond (minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-6 or sun-sat with Sunday 0; lists, ranges and steps)",
     "0 * * * *",
 );
 
