@@ -534,13 +534,15 @@ export interface ConfigProblem {
     expected: string;
     found: string;
     fix?: string;
+    /** Where the key is in the stack file (`Pulumi.prod.yaml:36:17`), when the offline plan could tell. */
+    at?: string;
 }
 
 export class ConfigError extends Error {
     constructor(public readonly problems: ConfigProblem[]) {
         super(
             `Stack configuration is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n` +
-                problems.map((p) => `  - ${p.key}: expected ${p.expected}; found ${p.found}${p.fix ? `\n      fix: ${p.fix}` : ""}`).join("\n"),
+                problems.map((p) => `  - ${p.key}: expected ${p.expected}; found ${p.found}${p.at ? `\n      at: ${p.at}` : ""}${p.fix ? `\n      fix: ${p.fix}` : ""}`).join("\n"),
         );
         this.name = "ConfigError";
     }

@@ -188,6 +188,14 @@ function checkProblems(c: Case, file: string, problems: ConfigProblem[], report:
         expect(p?.fix, `no fix for ${k}; report:\n${report}`).to.match(typeof fix === "string" ? new RegExp(`^${fix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) : fix);
     }
     for (const h of c.hidden ?? []) expect(report).to.not.include(h);
+    // Each key points at its own line in the file (a missing key at its parent's).
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    // (A list item has no key of its own on its line: those are left out.)
+    for (const p of problems.filter((x) => x.at && !x.key.endsWith("]"))) {
+        const [, line] = /:(\d+):\d+$/.exec(p.at!)!;
+        const segments = p.key.split(/[.[\]]/).filter((x) => x && !/^\d+$/.test(x));
+        expect(segments.some((seg) => lines[Number(line) - 1].includes(seg.replace(/^iklimco:/, ""))), `${p.key} placed at ${p.at}: ${lines[Number(line) - 1]}`).to.equal(true);
+    }
     for (const p of problems) {
         expect(p.expected.length, `${p.key} has no expectation`).to.be.greaterThan(5);
         for (const r of REGEX_TRACES) expect(`${p.expected} ${p.found}`, `${p.key} shows a regular expression`).to.not.match(r);

@@ -4,7 +4,7 @@
 // refuses), reported with every problem at once before the program registers anything.
 import { ConfigError, ConfigProblem } from "../../components/config";
 import { runPlan } from "./run-plan";
-import { listStacks } from "./stack-config";
+import { listStacks, locateKey, stackFile } from "./stack-config";
 
 export interface PlanArgs {
     stack: string;
@@ -68,7 +68,10 @@ export async function planCommand(argv: string[]): Promise<PlanCommandResult> {
     } catch (err) {
         if (isConfigError(err)) {
             const registered = (err as { resourcesRegistered?: number }).resourcesRegistered;
-            return { code: 2, stdout: "", stderr: `${err.message}\n`, problems: err.problems, resourcesRegistered: registered };
+            // Point each key at its line in the stack file (a missing key at its parent's).
+            const file = args.configFile ?? stackFile(args.stack);
+            const problems = err.problems.map((p) => (p.at || /\.yaml:\d+:\d+$/.test(p.key) ? p : { ...p, at: locateKey(file, p.key) }));
+            return { code: 2, stdout: "", stderr: `${new ConfigError(problems).message}\n`, problems, resourcesRegistered: registered };
         }
         return { code: 1, stdout: "", stderr: `${err instanceof Error ? err.message : String(err)}\n` };
     }

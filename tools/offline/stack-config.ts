@@ -3,6 +3,7 @@
 // marked secret, so the program runs exactly as with real values and no real value is ever needed.
 import * as fs from "fs";
 import * as path from "path";
+
 import * as YAML from "yaml";
 import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, RawSettings, SECRET_SPECS, parseRawValue } from "../../components/config";
 import { REPO_ROOT } from "./engine";
@@ -40,8 +41,7 @@ export function stackFile(stack: string): string {
  * ConfigError naming the file, the line and the column.
  */
 export function readStackFile(file: string): Record<string, unknown> {
-    const relative = path.relative(process.cwd(), file);
-    const name = relative && !relative.startsWith("..") ? relative : file;
+    const name = displayName(file);
     if (!fs.existsSync(file)) {
         const stacks = listStacks();
         throw new ConfigError([
@@ -103,6 +103,44 @@ function unclosedBefore(lines: string[], line: number): { char: string; line: nu
         if (stack.length) return { char: t[stack[stack.length - 1]], line: i, col: stack[stack.length - 1] + 1 };
     }
     return undefined;
+}
+
+/**
+ * Where a problem's key is in the stack file: the line and column of the key itself, or of the deepest parent
+ * that exists when the key is missing. Keys are `ns:top.sub[0].leaf` as the program reports them.
+ */
+export function locateKey(file: string, key: string): string | undefined {
+    if (!fs.existsSync(file)) return undefined;
+    const text = fs.readFileSync(file, "utf8");
+    const doc = YAML.parseDocument(text);
+    const m = /^([^.[]+)(.*)$/.exec(key);
+    if (!m || doc.errors.length) return undefined;
+    const keys: (string | number)[] = [m[1]];
+    for (const seg of m[2].matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)) keys.push(seg[2] !== undefined ? Number(seg[2]) : seg[1]);
+    let node: unknown = doc.get("config", true);
+    let offset: number | undefined;
+    for (const seg of keys) {
+        if (YAML.isMap(node)) {
+            const pair = node.items.find((p) => YAML.isScalar(p.key) && p.key.value === seg);
+            if (!pair) break;
+            offset = (pair.key as YAML.Scalar).range?.[0];
+            node = pair.value;
+        } else if (YAML.isSeq(node) && typeof seg === "number" && node.items[seg]) {
+            node = node.items[seg];
+            offset = (node as YAML.Node).range?.[0];
+        } else {
+            break;
+        }
+    }
+    if (offset === undefined) return undefined;
+    const at = lineCol(text, offset);
+    return `${displayName(file)}:${at.line}:${at.col}`;
+}
+
+/** A file as the operator knows it: relative to where the command runs, or absolute when outside it. */
+function displayName(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative && !relative.startsWith("..") ? relative : file;
 }
 
 function lineCol(text: string, offset: number): { line: number; col: number } {
