@@ -538,7 +538,11 @@ export interface ConfigProblem {
     at?: string;
 }
 
-export class ConfigError extends Error {
+/**
+ * Every config problem at once. A RunError, so `pulumi preview|up` prints this list alone, without the program's
+ * source and stack trace; thrown by loadConfig before the program registers anything.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: ConfigProblem[]) {
         super(
             `Stack configuration is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n` +

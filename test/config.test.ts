@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError, ConfigProblem, validateSettings } from "../components/config";
 import { evaluateStack } from "./harness";
@@ -95,5 +96,7 @@ describe("config: one schema, every problem at once", () => {
         expect((error as Error).name).to.equal("ConfigError");
         expect((error as ConfigError).problems.map((p) => p.key)).to.have.members(["iklimco:replicas.apisix", "iklimco:domain"]);
         expect((error as { resourcesRegistered?: number }).resourcesRegistered).to.equal(0);
+        // Under `pulumi preview|up` a RunError is printed as its message alone, without source and stack trace.
+        expect(pulumi.RunError.isInstance(error)).to.equal(true);
     });
 });
