@@ -131,6 +131,18 @@ export function isIpv4(s: string): boolean {
     return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }
 
+/** What kind of non-public IPv4 address this is (RFC 1918, loopback, ...), or undefined for a public one. */
+export function nonPublicIpv4(s: string): string | undefined {
+    if (!isIpv4(s)) return undefined;
+    const [a, b] = s.split(".").map(Number);
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "a private (RFC 1918) address";
+    if (a === 127) return "a loopback address";
+    if (a === 169 && b === 254) return "a link-local address";
+    if (a === 100 && b >= 64 && b <= 127) return "a carrier-grade NAT address";
+    if (a === 0) return "an unspecified address";
+    return undefined;
+}
+
 export function isPort(text: string): boolean {
     return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
 }

@@ -2,7 +2,7 @@
 // Every problem is reported at once, each with the key's path, what was expected and what was found.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { cidrProblem, cronLongestGapSeconds, dockerHostProblem, isDnsLabel, isHostname, isIpv4, isPort, nearest, parseCron, parseDuration, urlProblem } from "./config-values";
+import { cidrProblem, cronLongestGapSeconds, dockerHostProblem, isDnsLabel, isHostname, isIpv4, isPort, nearest, nonPublicIpv4, parseCron, parseDuration, urlProblem } from "./config-values";
 
 /** The Pulumi config namespace of this project (`iklimco:<key>`). */
 export const CONFIG_NAMESPACE = "iklimco";
@@ -389,6 +389,13 @@ function crossKeyRules(c: Loose, ctx: { addIssue: (i: { code: "custom"; path: (s
                 add({ path: ["nodes", i, "role"], message: 'manager for a node labelled "vault" (cert-distributor restarts its Vault member through the node\'s Docker engine)', input: n.role });
             }
         });
+        // GoDaddy's records point the public names at the edge nodes: an address the Internet cannot reach is a mistake.
+        if (isObj(c.dns) && c.dns.provider === "godaddy") {
+            nodes.forEach((n, i) => {
+                const why = typeof n.publicIp === "string" && labelsOf(n).includes("edge") ? nonPublicIpv4(n.publicIp) : undefined;
+                if (why) add({ path: ["nodes", i, "publicIp"], message: `a public address for a node labelled "edge" (the public DNS records point at it; this is ${why}), e.g. 203.0.113.21`, input: n.publicIp });
+            });
+        }
         const db = nodes.filter((n) => labelsOf(n).includes("db"));
         if (db.length > MONGODB_MAX_VOTING) add({ path: ["nodes"], message: `at most ${MONGODB_MAX_VOTING} nodes labelled "db" (each runs a voting MongoDB member; MongoDB allows ${MONGODB_MAX_VOTING})`, input: `${db.length} nodes labelled "db"` });
     }

@@ -78,6 +78,7 @@ export function renderConfigDocs(): string {
         "- Node names, public IPs and private IPs are unique; at most 7 nodes are labelled `db` (MongoDB's voting members).",
         "- Microservice names are unique, are not the name of a platform service (`apisix`, `swag`, `grafana`, `cert-reloader`, `cert-distributor`, `vault-backup`, `backup`, `etcd-N`, `patroni-N`, `mongodb-N`, `rabbitmq-N`, `vault-N`), and `<stackName>_<name>` fits Docker's 63 characters.",
         "- No two microservices claim the same PostgreSQL database; no DNS record is listed twice.",
+        "- With `dns.provider: godaddy`, every node labelled `edge` has a public `publicIp` (not private, loopback, link-local or CGNAT): the records point at it.",
         "- `registry.username` is set when `registry.auth` is true.",
         "- `certificates.mode: acme` needs `dns.provider: godaddy` (the certificate comes by DNS-01 at GoDaddy).",
         "- `vault.hostname` is one label below `domain`, so the wildcard certificate `*.<domain>` covers it.",
