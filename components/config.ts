@@ -671,7 +671,11 @@ export function validateSettings(
                     const secret = near !== undefined && issue.path.length === 0 && isSecretKey(near) ? SECRET_SPECS.find((s) => s.key === near) : undefined;
                     problems.push({
                         key: keyPath([...issue.path, k]),
-                        expected: nearKey ? `a known key: did you mean ${nearKey}?` : `a known key (${knownKeysAt(issue.path).join(", ")})`,
+                        expected: nearKey
+                            ? `a known key: did you mean ${nearKey}?`
+                            : `a known key (${knownKeysAt(issue.path).join(", ")})` +
+                              // A credential under a map: secrets are top-level keys of their own, set encrypted.
+                              (/pass|secret|token|key|cookie/i.test(k) ? `; a secret is a top-level key set with pulumi config set --secret (${SECRET_SPECS.map((x) => x.key).join(", ")})` : ""),
                         // The value of an unknown key may be a misplaced secret: never echo it.
                         found: "an unknown key",
                         fix: secret ? `pulumi config rm ${keyPath([k])} && pulumi config set --secret ${nearKey} ${secret.example}` : nearKey ? `rename ${keyPath([...issue.path, k])} to ${nearKey}` : undefined,

@@ -137,6 +137,7 @@ const CASES: Case[] = [
     { what: "a misspelt node key", edit: (v) => ((v.nodes[0].lables = v.nodes[0].labels), delete v.nodes[0].labels), keys: ["iklimco:nodes[0].lables"], says: ["did you mean iklimco:nodes[0].labels?"] },
     { what: "a misspelt key inside vault", edit: (v) => (v.vault.approleDefault = {}), keys: ["iklimco:vault.approleDefault"], says: ["did you mean iklimco:vault.approleDefaults?"] },
     { what: "a secret under a misspelt key, in plain text", edit: (v) => (v.harborPasword = "hunter2-typo"), keys: ["iklimco:harborPasword"], hidden: ["hunter2-typo"], fixes: { "iklimco:harborPasword": /pulumi config set --secret iklimco:harborPassword / } },
+    { what: "a password written under the registry map", edit: (v) => (v.registry.password = "hunter2-nested"), keys: ["iklimco:registry.password"], says: ["a secret is a top-level key set with pulumi config set --secret", "harborPassword"], hidden: ["hunter2-nested"] },
     { what: "a case slip in a key", edit: (v) => ((v.stackname = "iklimco"), delete v.stackName), keys: ["iklimco:stackname"], says: ["did you mean iklimco:stackName?"] },
     { what: "a misspelt namespace", text: (t) => t.replace("  iklimco:domain: iklim.co", "  iklmco:domain: iklim.co"), keys: ["iklmco:domain", "iklimco:domain"], says: ["did you mean iklimco:domain?"] },
     { what: "a key written without its namespace", text: (t) => t.replace("  iklimco:domain: iklim.co", "  domain: iklim.co"), keys: ["iklimco-platform:domain", "iklimco:domain"] },
