@@ -18,9 +18,11 @@ export type NodeLabel = (typeof NODE_LABELS)[number];
 export interface KeyDoc {
     form: string;
     example?: string;
+    /** For an optional key whose value, when unset, comes from elsewhere: where (docs only). */
+    fallback?: string;
 }
 
-const withDoc = <T extends z.ZodType>(schema: T, form: string, example?: string): T => schema.meta({ form, example }) as T;
+const withDoc = <T extends z.ZodType>(schema: T, form: string, example?: string, fallback?: string): T => schema.meta({ form, example, fallback }) as T;
 const expectation = (form: string, example?: string) => (example ? `${form}, e.g. ${example}` : form);
 
 /** A string accepted when `problem` returns nothing; its answer is appended to the expected form. */
@@ -123,16 +125,25 @@ const durationInVault = (example: string, capped: boolean) =>
           })
         : duration(example);
 
-const approleSettings = withDoc(
-    z.strictObject({
-        tokenTtl: durationInVault("1h", true).optional(),
-        tokenMaxTtl: durationInVault("4h", true).optional(),
-        secretIdTtl: duration("720h").optional(),
-        secretIdNumUses: wholeNumber("a whole number of uses, 0 for unlimited", "0", 0).optional(),
-    }),
-    "a map of AppRole bounds: tokenTtl, tokenMaxTtl, secretIdTtl, secretIdNumUses",
-    "{ tokenTtl: 1h, tokenMaxTtl: 4h }",
-);
+/** AppRole bounds; unset ones come from `inherits` (the built-in defaults, or vault.approleDefaults). */
+function approleSettings(inherits: "built-in" | "defaults") {
+    const from = (key: keyof typeof APPROLE_DEFAULTS) =>
+        inherits === "built-in" ? `${APPROLE_DEFAULTS[key]} (built in)` : `iklimco:vault.approleDefaults.${key}`;
+    const fallback = <T extends z.ZodType>(s: T, key: keyof typeof APPROLE_DEFAULTS) => {
+        const doc = docOf(s)!;
+        return withDoc(s, doc.form, doc.example, from(key));
+    };
+    return withDoc(
+        z.strictObject({
+            tokenTtl: fallback(durationInVault("1h", true), "tokenTtl").optional(),
+            tokenMaxTtl: fallback(durationInVault("4h", true), "tokenMaxTtl").optional(),
+            secretIdTtl: fallback(duration("720h"), "secretIdTtl").optional(),
+            secretIdNumUses: fallback(wholeNumber("a whole number of uses, 0 for unlimited", "0", 0), "secretIdNumUses").optional(),
+        }),
+        "a map of AppRole bounds: tokenTtl, tokenMaxTtl, secretIdTtl, secretIdNumUses",
+        "{ tokenTtl: 1h, tokenMaxTtl: 4h }",
+    );
+}
 
 const nodeSchema = withDoc(
     z.strictObject({
@@ -190,7 +201,7 @@ const microserviceSchema = withDoc(
             "a map with vhost",
             "{ vhost: iklimco }",
         ).optional(),
-        approle: approleSettings.optional(),
+        approle: approleSettings("defaults").optional(),
     }),
     "a microservice: name, and what it uses of vault, postgres, mongodb, rabbitmq",
     "{ name: auth-service, vault: { paths: [auth] }, postgres: { database: auth } }",
@@ -241,7 +252,12 @@ export const settingsSchema = z
                     const [h, p, ...rest] = s.split(":");
                     return test(rest.length === 0 && isHostname(h) && (p === undefined || isPort(p)));
                 }),
-                username: text("a Harbor user name (no spaces)", "robot$iklimco+deploy", (s) => test(/^\S{1,255}$/.test(s))).optional(),
+                username: withDoc(
+                    text("a Harbor user name (no spaces)", "robot$iklimco+deploy", (s) => test(/^\S{1,255}$/.test(s))),
+                    "a Harbor user name (no spaces)",
+                    "robot$iklimco+deploy",
+                    "none; required when registry.auth is true",
+                ).optional(),
                 auth: flag("true").default(true),
             }),
             "a map with server, username and auth",
@@ -297,18 +313,19 @@ export const settingsSchema = z
             z.strictObject({
                 hostname: withDoc(
                     hostname("vault.iklim.co"),
-                    "Vault's public name, one label below domain so the wildcard certificate covers it (default vault.<domain>)",
+                    "Vault's public name, one label below domain so the wildcard certificate covers it",
                     "vault.iklim.co",
+                    "vault.<domain>",
                 ).optional(),
                 port: port("8200").default(8200),
                 kvMount: text(`a lower-case DNS label that Vault does not reserve (not ${RESERVED_VAULT_MOUNTS.join(", ")})`, "secret", (s) =>
                     isDnsLabel(s) ? (RESERVED_VAULT_MOUNTS.includes(s) ? `${s} is Vault's own` : undefined) : "",
                 ).default("secret"),
                 // How the program (the @pulumi/vault provider) reaches Vault; default https://<hostname>:<port>.
-                address: url(["https", "http"], "https://vault.iklim.co:8200").optional(),
+                address: withDoc(url(["https", "http"], "https://vault.iklim.co:8200"), "an https or http URL with a host and an optional port", "https://vault.iklim.co:8200", "https://<vault.hostname>:<vault.port>").optional(),
                 // Only for a first deploy while Vault still serves the step-10 self-signed placeholder.
                 skipTlsVerify: flag("false").default(false),
-                approleDefaults: approleSettings.default({}),
+                approleDefaults: approleSettings("built-in").default({}),
                 backup: withDoc(
                     z.strictObject({ schedule: cron.default("0 * * * *"), keep: wholeNumber("a whole number of snapshots to keep, at least 1", "48", 1).default(48) }),
                     "a map with schedule and keep",

@@ -27,7 +27,11 @@ function presenceOf(s: AnySchema): string {
             return Array.isArray(v) && v.length === 0 ? "optional (default: none)" : `optional (default: ${code(typeof v === "string" ? v : JSON.stringify(v))})`;
         }
         if (def.type === "prefault") return "optional (each key below has its default)";
-        if (def.type === "optional") return "optional";
+        if (def.type === "optional") {
+            const fallback = docOf(s)?.fallback;
+            if (!fallback) return "optional";
+            return fallback.startsWith("none;") ? `optional (${fallback.slice(6)})` : `optional (default: ${code(fallback.replace(/ \(built in\)$/, ""))})`;
+        }
         cur = def.innerType ?? (def.type === "pipe" ? def.in : undefined);
     }
     return "required";
