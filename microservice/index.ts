@@ -4,14 +4,16 @@
 // StackReference, so infra and microservice deploys stay separate stacks that never edit each other.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { MicroserviceDeploy, readDeployEnv } from "../components/microservice";
+import { MicroserviceDeploy } from "../components/microservice";
+import { loadMicroserviceConfig } from "../components/microservice/config";
 import { resetPipeline } from "../components/pipeline";
 import { MountableSecret, ServiceBuilder } from "../components/swarm/service";
 
 resetPipeline();
-const cfg = new pulumi.Config("microservice");
-const settings = readDeployEnv(cfg.require("envFile"));
-const platform = new pulumi.StackReference(cfg.require("platformStack"));
+// Every config problem at once, before anything is registered (components/microservice/config.ts).
+const cfg = loadMicroserviceConfig();
+const settings = cfg.settings;
+const platform = new pulumi.StackReference(cfg.platformStack);
 
 /** Platform outputs this program needs (index.ts exports them). */
 const provider = new docker.Provider("docker", {
@@ -21,7 +23,7 @@ const provider = new docker.Provider("docker", {
         {
             address: platform.requireOutput("registryServer") as pulumi.Output<string>,
             username: platform.requireOutput("registryUsername") as pulumi.Output<string>,
-            password: cfg.requireSecret("harborPassword"),
+            password: cfg.harborPassword,
         },
     ],
 });
@@ -41,19 +43,19 @@ const mount = (which: "roleId" | "secretId", logical: string): MountableSecret =
 });
 
 const services = new ServiceBuilder({
-    stackName: cfg.get("stackName") ?? "iklimco",
+    stackName: cfg.stackName,
     provider,
     network: { id: platform.requireOutput("networkId") as pulumi.Output<pulumi.ID>, name: platform.requireOutput("networkName") as pulumi.Output<string> },
 });
 
 const deploy = new MicroserviceDeploy(settings.serviceName, {
     settings,
-    digest: cfg.get("digest"),
+    digest: cfg.digest,
     services,
     provider,
     vaultRoleId: mount("roleId", `${settings.serviceName}_vault_role_id`),
     vaultSecretId: mount("secretId", `${settings.serviceName}_vault_secret_id`),
-    vaultAddr: cfg.get("vaultAddr") ?? "https://vault:8200",
+    vaultAddr: cfg.vaultAddr,
 });
 
 export const image = deploy.image;

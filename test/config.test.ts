@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError, ConfigProblem, validateSettings } from "../components/config";
 import { evaluateStack } from "./harness";
@@ -26,19 +27,19 @@ describe("config: one schema, every problem at once", () => {
     });
 
     const cases: { what: string; mutate: (v: any) => void; key: string; expected?: RegExp; found?: RegExp }[] = [
-        { what: "wrong type for the domain", mutate: (v) => (v.domain = 42), key: "iklimco:domain", expected: /string/, found: /42/ },
+        { what: "wrong type for the domain", mutate: (v) => (v.domain = 42), key: "iklimco:domain", expected: /domain name.*e\.g\. iklim\.co/, found: /42/ },
         { what: "missing node list", mutate: (v) => delete v.nodes, key: "iklimco:nodes", found: /not set/ },
         { what: "empty node list", mutate: (v) => (v.nodes = []), key: "iklimco:nodes", expected: /at least one node/ },
         { what: "duplicate node names", mutate: (v) => (v.nodes[1].name = v.nodes[0].name), key: "iklimco:nodes[1].name", expected: /unique node name/ },
-        { what: "a bad IP", mutate: (v) => (v.nodes[2].publicIp = "203.0.113.300"), key: "iklimco:nodes[2].publicIp", expected: /ipv4/, found: /203\.0\.113\.300/ },
-        { what: "an unknown role", mutate: (v) => (v.nodes[0].role = "leader"), key: "iklimco:nodes[0].role", expected: /"manager", "worker"/, found: /leader/ },
+        { what: "a bad IP", mutate: (v) => (v.nodes[2].publicIp = "203.0.113.300"), key: "iklimco:nodes[2].publicIp", expected: /IPv4 address, e\.g\. /, found: /203\.0\.113\.300/ },
+        { what: "an unknown role", mutate: (v) => (v.nodes[0].role = "leader"), key: "iklimco:nodes[0].role", expected: /one of manager, worker/, found: /leader/ },
         { what: "an unknown label", mutate: (v) => (v.nodes[0].labels = ["etcd", "database"]), key: "iklimco:nodes[0].labels[1]", found: /database/ },
-        { what: "replica count below 1", mutate: (v) => (v.replicas.apisix = 0), key: "iklimco:replicas.apisix", expected: />= 1/, found: /0/ },
+        { what: "replica count below 1", mutate: (v) => (v.replicas.apisix = 0), key: "iklimco:replicas.apisix", expected: /at least 1/, found: /0/ },
         { what: "an untagged image", mutate: (v) => (v.images.vault = "harbor.iklim.co/iklimco/vault"), key: "iklimco:images.vault", expected: /explicit tag or digest/ },
         { what: "a missing image", mutate: (v) => delete v.images.etcd, key: "iklimco:images.etcd", found: /not set/ },
         { what: "a DNS TTL under GoDaddy's minimum", mutate: (v) => (v.dns.ttl = 60), key: "iklimco:dns.ttl", expected: /600/ },
         { what: "a relative path", mutate: (v) => (v.paths.swagCertDir = "ssl"), key: "iklimco:paths.swagCertDir", expected: /absolute path/ },
-        { what: "a bad subnet", mutate: (v) => (v.network.subnet = "10.20.0.0/33"), key: "iklimco:network.subnet", expected: /cidr/ },
+        { what: "a bad subnet", mutate: (v) => (v.network.subnet = "10.20.0.0/33"), key: "iklimco:network.subnet", expected: /CIDR/ },
         { what: "no manager", mutate: (v) => v.nodes.forEach((n: any) => (n.role = "worker")), key: "iklimco:nodes", expected: /role: manager/ },
         { what: "no vault-labelled node", mutate: (v) => v.nodes.forEach((n: any) => (n.labels = n.labels.filter((l: string) => l !== "vault"))), key: "iklimco:nodes", expected: /labelled "vault"/ },
         { what: "a misspelt key", mutate: (v) => (v.domian = "iklim.co"), key: "iklimco:domian", found: /unknown key/ },
@@ -95,5 +96,7 @@ describe("config: one schema, every problem at once", () => {
         expect((error as Error).name).to.equal("ConfigError");
         expect((error as ConfigError).problems.map((p) => p.key)).to.have.members(["iklimco:replicas.apisix", "iklimco:domain"]);
         expect((error as { resourcesRegistered?: number }).resourcesRegistered).to.equal(0);
+        // Under `pulumi preview|up` a RunError is printed as its message alone, without source and stack trace.
+        expect(pulumi.RunError.isInstance(error)).to.equal(true);
     });
 });

@@ -47,7 +47,7 @@ describe("DNS records (step 23) under mocks", () => {
 
     it("points at every edge node (sorted), and follows dns.records and dns.ttl", async () => {
         const nodes = [
-            { name: "m1", role: "manager", publicIp: "203.0.113.11", labels: ["etcd", "db", "vault"] },
+            { name: "m1", role: "manager", publicIp: "203.0.113.11", labels: ["etcd", "db", "vault", "mq", "gateway", "monitoring"] },
             { name: "edge-b", role: "worker", publicIp: "203.0.113.32", labels: ["edge"] },
             { name: "edge-a", role: "worker", publicIp: "203.0.113.31", labels: ["edge", "apps"] },
         ];

@@ -53,7 +53,7 @@ describe("offline plan (npm run plan)", () => {
 
     it("exits non-zero with the validation report on a bad config, and names an unknown stack", () => {
         const unknown = plan("--stack", "nope");
-        expect(unknown.code).to.not.equal(0);
-        expect(unknown.stderr).to.match(/no stack file Pulumi\.nope\.yaml: expected one of local, prod/);
+        expect(unknown.code).to.equal(2);
+        expect(unknown.stderr).to.match(/Pulumi\.nope\.yaml: expected a stack file \(this project has Pulumi\.local\.yaml, Pulumi\.prod\.yaml\); found no such file/);
     });
 });

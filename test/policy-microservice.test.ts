@@ -135,7 +135,36 @@ describe("microservice deploy model", function () {
             };
             let err: Error | undefined;
             await evaluateProgram({ stack: "s", program: path.join(__dirname, "..", "microservice", "index.ts"), config: base, secretKeys: ["microservice:harborPassword"] }).catch((e: Error) => (err = e));
-            expect(err?.message).to.match(/a tested digest sha256:<64 hex> is required/);
+            expect(err?.name).to.equal("ConfigError");
+            expect(err?.message).to.match(/microservice:digest: expected a tested digest sha256:<64 hex> is required/);
+            expect((err as { resourcesRegistered?: number }).resourcesRegistered).to.equal(0);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("reports every config mistake of the per-service program at once, before anything is registered", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-ms-"));
+        try {
+            const envFile = path.join(dir, "prod.env");
+            fs.writeFileSync(envFile, ENV.replace("DEPLOY_REPLICAS=3", "DEPLOY_REPLICAS=zero"));
+            const config = {
+                "microservice:envFile": envFile,
+                "microservice:platformStack": "prod",
+                "microservice:digest": "sha256:abc",
+                "microservice:vaultAddr": "vault:8200",
+                "microservice:harborPassword": "plain-harbor-pw",
+                "offline:stackOutputs": "{}",
+            };
+            let err: (Error & { problems?: { key: string; fix?: string }[]; resourcesRegistered?: number }) | undefined;
+            await evaluateProgram({ stack: "s", program: path.join(__dirname, "..", "microservice", "index.ts"), config, secretKeys: [] }).catch((e) => (err = e));
+            expect(err?.name).to.equal("ConfigError");
+            expect(err!.resourcesRegistered).to.equal(0);
+            const keys = err!.problems!.map((p) => p.key);
+            expect(keys).to.include.members(["microservice:platformStack", "microservice:digest", "microservice:vaultAddr", "microservice:harborPassword", `microservice:envFile (${envFile})`]);
+            expect(err!.problems!.find((p) => p.key === "microservice:harborPassword")!.fix).to.equal("pulumi config set --secret microservice:harborPassword '<harbor robot token>'");
+            expect(err!.message).to.match(/DEPLOY_REPLICAS: expected a number >= 1/);
+            expect(err!.message).to.not.include("plain-harbor-pw");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -111,7 +111,7 @@ describe("policy pack over the planned prod stack (offline plan)", function () {
         let error: Error | undefined;
         await runPlan({ stack: "prod", overrides: { "iklimco:dns": dns } }).catch((e: Error) => (error = e));
         expect(error?.name).to.equal("ConfigError");
-        expect(error?.message).to.match(/iklimco:dns\.ttl: expected a TTL of at least 600/);
+        expect(error?.message).to.match(/iklimco:dns\.ttl: expected a whole number of seconds from 600 to 604800/);
     });
 
     it("npm run plan prints the policy section and exits 0 for the committed prod stack", () => {

@@ -3,14 +3,29 @@ import { BACKUP_POLICY_HCL, schedulePeriodSeconds } from "../components/backup";
 import { SERVICE, evaluateStack, input, named, ofType } from "./harness";
 
 describe("Vault backup component (offline engine)", () => {
-    it("derives the health limit from the schedule's period, and refuses a schedule it cannot read", () => {
+    it("derives the health limit from the schedule's longest gap between runs, for every cron form", () => {
         expect(schedulePeriodSeconds("0 * * * *")).to.equal(3600);
         expect(schedulePeriodSeconds("* * * * *")).to.equal(60);
         expect(schedulePeriodSeconds("*/30 * * * *")).to.equal(1800);
         expect(schedulePeriodSeconds("15 */6 * * *")).to.equal(6 * 3600);
         expect(schedulePeriodSeconds("30 2 * * *")).to.equal(86400);
-        expect(() => schedulePeriodSeconds("0 * *")).to.throw(/five cron fields/);
-        expect(() => schedulePeriodSeconds("5,35 * * * *")).to.throw(/cannot tell the period/);
+        // Lists, ranges and weekly/monthly forms: the longest gap, not the shortest.
+        expect(schedulePeriodSeconds("5,35 * * * *")).to.equal(1800);
+        expect(schedulePeriodSeconds("0 1,2,22 * * *")).to.equal(20 * 3600);
+        expect(schedulePeriodSeconds("0 3 * * 0")).to.equal(7 * 86400);
+        expect(schedulePeriodSeconds("0 3 * * mon-fri")).to.equal(3 * 86400);
+        expect(schedulePeriodSeconds("0 0 1 * *")).to.equal(31 * 86400);
+        // The config schema refuses these before anything runs; the function does not guess.
+        expect(() => schedulePeriodSeconds("0 * *")).to.throw(/five fields/);
+        expect(() => schedulePeriodSeconds("0 0 30 2 *")).to.throw(/a schedule that runs/);
+    });
+
+    it("reaches vault-1 on the overlay at its listener port whatever vault.port publishes on the nodes", async () => {
+        const ev = await evaluateStack("prod", { overrides: { "iklimco:vault": { hostname: "vault.iklim.co", port: 8300 } } });
+        const svc = ofType(ev, SERVICE).find((s) => input(s, "name") === "iklimco_vault-backup")!;
+        const env = input(svc, "taskSpec.containerSpec.env");
+        expect(env.VAULT_ADDR).to.equal("https://vault.iklim.co:8300");
+        expect(env.CURL_OPTS).to.equal("--connect-to vault.iklim.co:8300:vault-1:8200");
     });
 
     it("declares the backup service with its AppRole secrets as files, the StorageBox mount and a snapshot-only policy", async () => {

@@ -1,54 +1,11 @@
-// `npm run plan -- --stack <name> [--json|--mermaid] [--compose <dir>]`: evaluates the real program against Pulumi.<name>.yaml under the
-// mock engine and prints what it would deploy, with no credentials and no secret values, then the policy pack's
-// violations; a mandatory one exits 1.
-import { ConfigError } from "../components/config";
-import { runPlan } from "./offline/run-plan";
-import { listStacks } from "./offline/stack-config";
+// `npm run plan -- --stack <name> [--json|--mermaid] [--compose <dir>] [--config-file <file>]`: evaluates the
+// real program against Pulumi.<name>.yaml under the mock engine and prints what it would deploy, with no
+// credentials and no secret values, then the policy pack's violations; a mandatory one exits 1, a config error 2.
+import { planCommand } from "./offline/plan-command";
 
-interface PlanArgs {
-    stack: string;
-    json: boolean;
-    /** Print the architecture picture (Mermaid) instead of the plan. */
-    mermaid: boolean;
-    /** Also write the Docker stack files into this directory. */
-    compose?: string;
-}
-
-function parseArgs(argv: string[]): PlanArgs {
-    const args: PlanArgs = { stack: "", json: false, mermaid: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--json") args.json = true;
-        else if (a === "--mermaid") args.mermaid = true;
-        else if (a === "--stack") args.stack = argv[++i] ?? "";
-        else if (a.startsWith("--stack=")) args.stack = a.slice("--stack=".length);
-        else if (a === "--compose") args.compose = argv[++i] ?? "";
-        else if (a.startsWith("--compose=")) args.compose = a.slice("--compose=".length);
-        else throw new Error(`unknown argument ${a}; usage: npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid] [--compose <dir>]`);
-    }
-    if (args.compose === "") throw new Error("--compose needs a directory");
-    if (!args.stack) throw new Error(`--stack is required: npm run plan -- --stack <${listStacks().join("|")}> [--json]`);
-    return args;
-}
-
-async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2));
-    // The plan, then the policy pack over it: a mandatory violation exits 1 (issue 8).
-    const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose });
+planCommand(process.argv.slice(2)).then(async (run) => {
     // Exit only once the text is flushed: a pipe takes 64 KiB at a time and process.exit would cut the rest.
-    await new Promise<void>((resolve) => process.stdout.write(run.stdout + "\n", () => resolve()));
+    if (run.stdout) await new Promise<void>((resolve) => process.stdout.write(run.stdout, () => resolve()));
     if (run.stderr) await new Promise<void>((resolve) => process.stderr.write(run.stderr, () => resolve()));
-    return run.code;
-}
-
-// The engine reloads the program's modules for each evaluation, so a ConfigError thrown by the program is an
-// instance of a fresh copy of the class: recognise it by name as well.
-const isConfigError = (err: unknown) => err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError");
-
-main().then(
-    (code) => process.exit(code),
-    (err) => {
-        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(isConfigError(err) ? 2 : 1);
-    },
-);
+    process.exit(run.code);
+});

@@ -9,9 +9,10 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
+import { cronLongestGapSeconds, parseCron } from "../config-values";
 import { pipeline } from "../pipeline";
 import { appRoleWithSwarmSecrets } from "../vault/access";
-import { appRoleSettings } from "../vault/hcl";
+import { VAULT_PORTS, appRoleSettings } from "../vault/hcl";
 import { SwarmFoundation, onLabel } from "../swarm";
 
 const read = (f: string) => fs.readFileSync(path.join(__dirname, f), "utf8");
@@ -22,17 +23,15 @@ export const SCHEDULER_SCRIPT = read("scheduler.sh");
 export const BACKUP_POLICY = "vault-backup";
 export const BACKUP_POLICY_HCL = `# Read a Raft snapshot, nothing else.\npath "sys/storage/raft/snapshot" {\n  capabilities = ["read"]\n}\n`;
 
-/** Seconds between two runs of a cron schedule's common forms (every N minutes/hours, hourly, daily). */
+/**
+ * The longest time between two runs of the schedule, in seconds: the health check allows two of them. The
+ * schedule was checked by the config schema (components/config.ts), which refuses one that never runs.
+ */
 export function schedulePeriodSeconds(schedule: string): number {
-    const f = schedule.trim().split(/\s+/);
-    if (f.length !== 5) throw new Error(`vault.backup.schedule: expected five cron fields, found "${schedule}"`);
-    const [min, hour, dom, mon, dow] = f;
-    const every = (field: string) => (field === "*" ? 1 : /^\*\/(\d+)$/.exec(field) ? Number(/^\*\/(\d+)$/.exec(field)![1]) : undefined);
-    if (dom !== "*" || mon !== "*" || dow !== "*") return 7 * 86400;
-    if (every(min) !== undefined) return every(min)! * 60;
-    if (/^\d+$/.test(min) && every(hour) !== undefined) return every(hour)! * 3600;
-    if (/^\d+$/.test(min) && /^\d+$/.test(hour)) return 86400;
-    throw new Error(`vault.backup.schedule: cannot tell the period of "${schedule}"; use forms like "0 * * * *" or "*/30 * * * *"`);
+    const parsed = parseCron(schedule);
+    const gap = parsed.schedule && cronLongestGapSeconds(parsed.schedule);
+    if (gap === undefined) throw new Error(`vault.backup.schedule: expected ${parsed.problem ?? "a schedule that runs"}, found "${schedule}"`);
+    return gap;
 }
 
 export interface VaultBackupArgs {
@@ -86,7 +85,8 @@ export class VaultBackup extends pulumi.ComponentResource {
                     // Vault's certificate names the public host: keep that name (so the certificate is verified) and
                     // connect to vault-1 on the overlay; a standby forwards the snapshot request to the leader.
                     VAULT_ADDR: `https://${vaultHost}:${cfg.vault.port}`,
-                    CURL_OPTS: `--connect-to ${vaultHost}:${cfg.vault.port}:vault-1:${cfg.vault.port}`,
+                    // vault.port is where the members publish on their nodes; on the overlay vault-1 listens on its own port.
+                    CURL_OPTS: `--connect-to ${vaultHost}:${cfg.vault.port}:vault-1:${VAULT_PORTS.api}`,
                     SNAPSHOT_DIR: "/snapshots",
                     KEEP: String(cfg.vault.backup.keep),
                     MAX_AGE_SECONDS: String(2 * period + 300),

@@ -1,4 +1,4 @@
-// Docker secrets are immutable: the Swarm name carries a hash of the content (`<name>_<hash8>`) and services
+// Docker secrets are immutable: the Swarm name carries a keyed hash of the content (`<name>_<hash8>`) and services
 // mount it at a stable target (`/run/secrets/<name>`). A new value is a new secret: Pulumi creates it, rolls
 // the services onto it, then deletes the old one (create-before-delete is Pulumi's default replacement order).
 import * as crypto from "crypto";
@@ -14,10 +14,14 @@ export interface VersionedSecretArgs {
     provider: docker.Provider;
 }
 
-/** The Swarm name for a content: only 8 hex characters of a SHA-256, so the name reveals nothing usable. */
-export function versionedName(logicalName: string, value: string): string {
-    const hash = crypto.createHash("sha256").update(logicalName).update("\0").update(value).digest("hex");
-    return `${logicalName}_${hash.slice(0, 8)}`;
+/**
+ * The Swarm name for a content: 8 hex characters of an HMAC-SHA256 of name and value under `nameKey`. A new value
+ * gives a new name (rotation by name), but without the key, which never leaves Pulumi's encrypted state, a name
+ * says nothing about the value: anyone who can list secrets cannot check a guessed password against it.
+ */
+export function versionedName(nameKey: string, logicalName: string, value: string): string {
+    const mac = crypto.createHmac("sha256", Buffer.from(nameKey, "base64")).update(logicalName).update("\0").update(value).digest("hex");
+    return `${logicalName}_${mac.slice(0, 8)}`;
 }
 
 export class VersionedSecret extends pulumi.ComponentResource {
@@ -33,8 +37,10 @@ export class VersionedSecret extends pulumi.ComponentResource {
         this.logicalName = args.logicalName;
         this.target = `/run/secrets/${args.logicalName}`;
         this.value = pulumi.secret(args.value);
-        // The name is derived from the secret but is not itself secret: unsecret it so it reads in plans.
-        this.swarmName = pulumi.unsecret(this.value.apply((v) => versionedName(args.logicalName, v)));
+        // The naming key: random bytes born as a Pulumi secret and kept in the encrypted state, so every evaluation
+        // names alike and a fresh stack creates its own. The name reveals nothing: unsecret it so it reads in plans.
+        const nameKey = new random.RandomBytes(`${name}-name-key`, { length: 32 }, { parent: this });
+        this.swarmName = pulumi.unsecret(pulumi.all([nameKey.base64, this.value]).apply(([k, v]) => versionedName(k, args.logicalName, v)));
         this.secret = new docker.Secret(
             `${name}-secret`,
             {

@@ -1,6 +1,7 @@
 // Pure planning of the Vault cluster: its members, each member's server config, each microservice's policy
 // and AppRole settings. No resources here, so tests can check the rendered text directly.
-import { MicroserviceSpec, NodeSpec, Settings, nodesWithLabel } from "../config";
+import { APPROLE_DEFAULTS, MicroserviceSpec, NodeSpec, Settings, nodesWithLabel } from "../config";
+import { parseDuration } from "../config-values";
 
 /** Ports inside each member: Vault's API (TLS) and cluster ports. */
 export const VAULT_PORTS = { api: 8200, cluster: 8201 } as const;
@@ -93,13 +94,13 @@ export function serverConfigHcl(cfg: Settings, member: VaultMember, members: Vau
     ].join("\n");
 }
 
-/** Safe AppRole defaults; `vault.approleDefaults` and `microservices[].approle` override them. */
-export const APPROLE_DEFAULTS = { tokenTtl: "1h", tokenMaxTtl: "4h", secretIdTtl: "720h", secretIdNumUses: 0 } as const;
+export { APPROLE_DEFAULTS };
 
+/** Seconds of a duration the config schema accepted (`30s`, `20m`, `1h`, `7d`). */
 export function durationSeconds(d: string): number {
-    const m = /^(\d+)(s|m|h)$/.exec(d);
-    if (!m) throw new Error(`not a duration: ${d}`);
-    return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
+    const secs = parseDuration(d);
+    if (secs === undefined) throw new Error(`not a duration: ${d}`);
+    return secs;
 }
 
 export interface AppRoleSettings {
@@ -120,7 +121,8 @@ export function appRoleSettings(cfg: Settings, svc: Pick<MicroserviceSpec, "name
         secretIdNumUses: merged.secretIdNumUses,
         boundCidrs: [cfg.network.subnet],
     };
-    if (s.tokenTtl > s.tokenMaxTtl) throw new Error(`microservice ${svc.name}: AppRole tokenTtl (${merged.tokenTtl}) exceeds tokenMaxTtl (${merged.tokenMaxTtl})`);
+    // tokenTtl <= tokenMaxTtl is a rule of the config schema (components/config.ts), checked before anything is
+    // registered and blamed on the key that holds the value.
     return s;
 }
 

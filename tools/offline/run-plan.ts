@@ -19,6 +19,8 @@ export interface RunPlanOptions {
     mermaid?: boolean;
     /** Also write the Docker stack files rendered from the same services into this directory. */
     compose?: string;
+    /** Read this stack file instead of Pulumi.<stack>.yaml (`--config-file`). */
+    configFile?: string;
 }
 
 export interface PlanRun {
@@ -29,7 +31,7 @@ export interface PlanRun {
 }
 
 export async function runPlan(opts: RunPlanOptions): Promise<PlanRun> {
-    const cfg = readStackConfig(opts.stack, opts.overrides, opts.secrets);
+    const cfg = readStackConfig(opts.stack, opts.overrides, opts.secrets, opts.configFile);
     const ev = await evaluateProgram({ stack: opts.stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program });
     const policy = await evaluatePolicies(ev, policyConfigFromStack(cfg.config));
     const plan = { ...buildPlan(ev, cfg.secrets), policy };

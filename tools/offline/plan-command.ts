@@ -1,0 +1,78 @@
+// The `npm run plan` command as a function: arguments in, exit code and text out. tools/plan.ts runs it for the
+// command line; tests call it in-process with the same arguments. Exit codes: 0 the plan, 1 a mandatory policy
+// violation or a failure of the program, 2 a config error (a broken or missing stack file, or any key the schema
+// refuses), reported with every problem at once before the program registers anything.
+import { ConfigError, ConfigProblem } from "../../components/config";
+import { runPlan } from "./run-plan";
+import { listStacks, locateKey, stackFile } from "./stack-config";
+
+export interface PlanArgs {
+    stack: string;
+    json: boolean;
+    /** Print the architecture picture (Mermaid) instead of the plan. */
+    mermaid: boolean;
+    /** Also write the Docker stack files into this directory. */
+    compose?: string;
+    /** Read this file instead of Pulumi.<stack>.yaml, like `pulumi --config-file`. */
+    configFile?: string;
+}
+
+export interface PlanCommandResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    /** The config problems when the code is 2. */
+    problems?: ConfigProblem[];
+    /**
+     * How many resources the program had registered when it stopped (config errors: 0). Undefined when the
+     * program never ran (the stack file itself was broken or missing).
+     */
+    resourcesRegistered?: number;
+}
+
+const usage = () => `usage: npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid] [--compose <dir>] [--config-file <file>]`;
+
+export function parseArgs(argv: string[]): PlanArgs {
+    const args: PlanArgs = { stack: "", json: false, mermaid: false };
+    const value = (a: string, i: number, flag: string) => (a.startsWith(`${flag}=`) ? a.slice(flag.length + 1) : argv[i + 1] ?? "");
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--json") args.json = true;
+        else if (a === "--mermaid") args.mermaid = true;
+        else if (a === "--stack" || a.startsWith("--stack=")) args.stack = value(a, a.includes("=") ? i : i++, "--stack");
+        else if (a === "--compose" || a.startsWith("--compose=")) args.compose = value(a, a.includes("=") ? i : i++, "--compose");
+        else if (a === "--config-file" || a.startsWith("--config-file=")) args.configFile = value(a, a.includes("=") ? i : i++, "--config-file");
+        else throw new Error(`unknown argument ${a}; ${usage()}`);
+    }
+    if (args.compose === "") throw new Error("--compose needs a directory");
+    if (args.configFile === "") throw new Error("--config-file needs a file");
+    if (!args.stack) throw new Error(`--stack is required; ${usage()}`);
+    return args;
+}
+
+// The engine reloads the program's modules for each evaluation, so a ConfigError thrown by the program is an
+// instance of a fresh copy of the class: recognise it by name as well.
+export const isConfigError = (err: unknown): err is ConfigError => err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError");
+
+export async function planCommand(argv: string[]): Promise<PlanCommandResult> {
+    let args: PlanArgs;
+    try {
+        args = parseArgs(argv);
+    } catch (err) {
+        return { code: 1, stdout: "", stderr: `${(err as Error).message}\n` };
+    }
+    try {
+        // The plan, then the policy pack over it: a mandatory violation exits 1 (issue 8).
+        const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose, configFile: args.configFile });
+        return { code: run.code, stdout: `${run.stdout}\n`, stderr: run.stderr, resourcesRegistered: run.plan.resources.length };
+    } catch (err) {
+        if (isConfigError(err)) {
+            const registered = (err as { resourcesRegistered?: number }).resourcesRegistered;
+            // Point each key at its line in the stack file (a missing key at its parent's).
+            const file = args.configFile ?? stackFile(args.stack);
+            const problems = err.problems.map((p) => (p.at || /\.yaml:\d+:\d+$/.test(p.key) ? p : { ...p, at: locateKey(file, p.key) }));
+            return { code: 2, stdout: "", stderr: `${new ConfigError(problems).message}\n`, problems, resourcesRegistered: registered };
+        }
+        return { code: 1, stdout: "", stderr: `${err instanceof Error ? err.message : String(err)}\n` };
+    }
+}
