@@ -1,6 +1,7 @@
 // The iklimco platform: one Pulumi program replacing the 24-step shell pipeline. This file is the composition
 // root: it loads the validated config, builds the components in pipeline order and exports what the deploy
 // workflow and operators read. The order between components comes from the data passed between them.
+import * as pulumi from "@pulumi/pulumi";
 import { VaultBackup } from "./components/backup";
 import { CertFlow } from "./components/certs";
 import { loadConfig } from "./components/config";
@@ -107,4 +108,9 @@ export const vaultServices = vault.serviceNames;
 export const vaultUnsealKeySecret = vault.unsealKey.swarmName;
 export const microserviceSecrets = vaultConfig.microserviceSecrets();
 export const microserviceDbSecrets = init.credentials.swarmSecrets();
+// The current names of every Swarm secret another stack mounts: kept on rotation (retainOnDelete), the older
+// versions are removed by `tools/adoption/retire-legacy-secrets.sh --rotated` once nothing mounts them.
+export const sharedSecretNames = pulumi
+    .all([microserviceSecrets, microserviceDbSecrets])
+    .apply(([approle, db]) => [...Object.values(approle).flatMap((s) => [s.roleId.name, s.secretId.name]), ...Object.values(db).flatMap((m) => Object.values(m).map((s) => s.name))].sort());
 export const vaultSnapshotDir = vaultBackup.snapshotDir;

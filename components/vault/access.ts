@@ -98,6 +98,8 @@ export class VaultAccess extends pulumi.ComponentResource {
                 backend: this.approle.path,
                 dockerProvider: args.dockerProvider,
                 parent: this,
+                // The microservice's own stack mounts them (microservice/index.ts).
+                mountedByOtherStacks: true,
                 vaultProvider: this.provider,
             });
         }
@@ -119,6 +121,8 @@ export interface AppRoleWithSwarmSecretsArgs {
     vaultProvider: vault.Provider;
     dockerProvider: docker.Provider;
     parent: pulumi.Resource;
+    /** Another stack's services mount the Swarm secrets (a microservice's): a rotation keeps the old ones. */
+    mountedByOtherStacks?: boolean;
 }
 
 /**
@@ -153,12 +157,12 @@ export function appRoleWithSwarmSecrets(prefix: string, a: AppRoleWithSwarmSecre
     );
     const roleIdSecret = new VersionedSecret(
         `${prefix}-role-id`,
-        { logicalName: `${a.secretPrefix}_vault_role_id`, value: pulumi.secret(role.roleId), provider: a.dockerProvider },
+        { logicalName: `${a.secretPrefix}_vault_role_id`, value: pulumi.secret(role.roleId), provider: a.dockerProvider, mountedByOtherStacks: a.mountedByOtherStacks },
         { parent: a.parent },
     );
     const secretIdSecret = new VersionedSecret(
         `${prefix}-secret-id-swarm`,
-        { logicalName: `${a.secretPrefix}_vault_secret_id`, value: pulumi.secret(secretId.secretId), provider: a.dockerProvider },
+        { logicalName: `${a.secretPrefix}_vault_secret_id`, value: pulumi.secret(secretId.secretId), provider: a.dockerProvider, mountedByOtherStacks: a.mountedByOtherStacks },
         { parent: a.parent },
     );
     return { policy, role, secretId, roleIdSecret, secretIdSecret };
