@@ -12,6 +12,7 @@ import { InfraSecrets } from "./components/infra-db/secrets";
 import { resetPipeline } from "./components/pipeline";
 import { SwarmFoundation } from "./components/swarm";
 import { Vault, VaultConfiguration } from "./components/vault";
+import { vaultHostname } from "./components/vault/hcl";
 
 const steps = resetPipeline();
 
@@ -104,6 +105,9 @@ export const certReloaderService = certs.reloaderName;
 export const certDistributorService = certs.distributorName;
 export const certVerifyCommand = certs.verifyCommand;
 export const vaultAddress = vaultConfig.address;
+// Where a microservice reaches Vault: every member answers to Vault's name on the overlay (a network alias),
+// and the certificate covers it (`*.<domain>`).
+export const vaultServiceAddress = `https://${vaultHostname(config)}:${config.vault.port}`;
 export const vaultServices = vault.serviceNames;
 export const vaultUnsealKeySecret = vault.unsealKey.swarmName;
 export const microserviceSecrets = vaultConfig.microserviceSecrets();

@@ -178,7 +178,8 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     const programPath = opts.program ?? path.join(REPO_ROOT, "index.ts");
     let programExports: Record<string, unknown>;
     try {
-        programExports = require(programPath);
+        // A program may export a promise of its outputs (microservice/index.ts reads StackReference values first).
+        programExports = await Promise.resolve(require(programPath));
     } catch (err) {
         // Tests use this to show a config error stops the program before anything is registered.
         if (err && typeof err === "object") (err as { resourcesRegistered?: number }).resourcesRegistered = records.length + pending;
