@@ -50,17 +50,20 @@ const certs = new CertFlow(`${config.stackName}-certs`, {
     vault: { serviceNames: vault.serviceNames, services: vault.cluster.services },
 });
 
-// Steps 14 and 16: root token retired, AppRole backend, KV v2, audit device, per-service policies, roles and
-// the <svc>_vault_role_id / <svc>_vault_secret_id Swarm secrets.
-const vaultConfig = new VaultConfiguration(`${config.stackName}-vault-config`, { config, swarm, vault, tlsReady: certs.vaultServesCertificate });
-
 // --- dns (issue 7) ---
-// Step 23: the public A records, once SWAG serves with the real certificate. They point at SWAG's node.
+// Step 23: the public A records, once SWAG serves with the real certificate. They point at SWAG's node; Vault's
+// (when the runner reaches it by its public name) at the Vault nodes, before Vault as code needs it.
 const dns = new DnsRecords(`${config.stackName}-dns`, {
     config,
     after: [infraDb.swag.service, ...certs.certificateReady],
     addresses: [infraDb.swag.nodePublicIp],
+    // vault.runnerAccess public: Vault's name points at the Vault nodes once the members publish their port.
+    vaultAfter: vault.cluster.services,
 });
+
+// Steps 14 and 16: root token retired, AppRole backend, KV v2, audit device, per-service policies, roles and
+// the <svc>_vault_role_id / <svc>_vault_secret_id Swarm secrets.
+const vaultConfig = new VaultConfiguration(`${config.stackName}-vault-config`, { config, swarm, vault, tlsReady: [...certs.vaultServesCertificate, ...dns.runnerReachesVault] });
 
 // --- backup (issue 9) ---
 // Scheduled Raft snapshots of Vault to the StorageBox, with their own snapshot-only AppRole.
@@ -101,6 +104,8 @@ export const databaseMongodbHost = infraDb.databaseMongodbHost;
 export const swagNode = infraDb.swag.node;
 export const infraServices = Object.fromEntries(Object.entries(infraDb.services).map(([k, v]) => [k, v.map((x: { name: unknown }) => x.name)]));
 export const dnsHostnames = dns.hostnames;
+// Every name under the domain the program uses: public (declared above) or not, and how the latter is reached.
+export const dnsNames = dns.names;
 export const certReloaderService = certs.reloaderName;
 export const certDistributorService = certs.distributorName;
 export const certVerifyCommand = certs.verifyCommand;

@@ -123,6 +123,11 @@ export const settingsSchema = z
                 kvMount: dnsLabel.default("secret"),
                 // How the program (the @pulumi/vault provider) reaches Vault; default https://<hostname>:<port>.
                 address: z.url().optional(),
+                // How the deploy runner reaches `address`. public: the DNS component declares an A record for the
+                // hostname at the nodes labelled vault (each member publishes the port there). private: no public
+                // name; `address` (required) is where the runner connects (VPN, private network), and the
+                // certificate is still checked against the hostname (docs/names.md).
+                runnerAccess: z.enum(["public", "private"]).default("public"),
                 // Only for a first deploy while Vault still serves the step-10 self-signed placeholder.
                 skipTlsVerify: z.boolean().default(false),
                 approleDefaults: approleSettings.default({}),
@@ -130,7 +135,7 @@ export const settingsSchema = z
                     .strictObject({ schedule: z.string().min(1).default("0 * * * *"), keep: positiveInt.default(48) })
                     .default({ schedule: "0 * * * *", keep: 48 }),
             })
-            .default({ port: 8200, kvMount: "secret", skipTlsVerify: false, approleDefaults: {}, backup: { schedule: "0 * * * *", keep: 48 } }),
+            .default({ port: 8200, kvMount: "secret", runnerAccess: "public", skipTlsVerify: false, approleDefaults: {}, backup: { schedule: "0 * * * *", keep: 48 } }),
         certificates: z
             .strictObject({
                 // acme: SWAG obtains the wildcard certificate (DNS-01 at GoDaddy). self-signed: no public DNS (the local
@@ -144,6 +149,9 @@ export const settingsSchema = z
                 ttl: z.int().min(600, "a TTL of at least 600 seconds (GoDaddy's minimum)").default(600),
                 records: z.array(dnsLabel).default(["api", "apigw", "rabbitmq", "grafana"]),
                 apiBaseUrl: z.url().default("https://api.godaddy.com"),
+                // Names under the domain the program uses that another system publishes (harbor): listed so
+                // every name the program uses is either declared here or said to be someone else's.
+                external: z.array(dnsLabel).default([]),
             }),
         microservices: z.array(microserviceSchema).default([]),
         // Steps 14, 19, 21, 22: the one-shot init jobs (components/init).
@@ -183,6 +191,25 @@ export const settingsSchema = z
                 ctx.addIssue({ code: "custom", path: ["microservices", i, "name"], message: "a unique microservice name", input: m.name });
             }
             svcSeen.add(m.name);
+        });
+        // Vault's name: the certificate is *.<domain>, so the hostname must be one label under the domain; how
+        // the runner reaches it must be said (a public record needs a DNS provider; private needs an address).
+        const vaultHost = c.vault.hostname ?? `vault.${c.domain}`;
+        if (!vaultHost.endsWith(`.${c.domain}`) || vaultHost.slice(0, -c.domain.length - 1).includes(".")) {
+            ctx.addIssue({ code: "custom", path: ["vault", "hostname"], message: `a name directly under ${c.domain} (the certificate is *.${c.domain})`, input: vaultHost });
+        }
+        if (c.vault.runnerAccess === "private" && !c.vault.address) {
+            ctx.addIssue({ code: "custom", path: ["vault", "address"], message: "the address the deploy runner connects to when vault.runnerAccess is private (e.g. https://10.0.0.11:8200 over the VPN)", input: undefined });
+        }
+        if (c.vault.runnerAccess === "public" && c.dns.provider === "none") {
+            ctx.addIssue({ code: "custom", path: ["vault", "runnerAccess"], message: "private (with vault.address) when dns.provider is none: no public name can be declared", input: "public" });
+        }
+        if (c.vault.runnerAccess === "public" && c.vault.address && new URL(c.vault.address).hostname !== vaultHost) {
+            ctx.addIssue({ code: "custom", path: ["vault", "address"], message: `https://${vaultHost}:<port>, the public name, when vault.runnerAccess is public (set vault.runnerAccess: private to connect elsewhere)`, input: c.vault.address });
+        }
+        const vaultLabel = vaultHost.slice(0, -c.domain.length - 1);
+        c.dns.records.forEach((r, i) => {
+            if (r === vaultLabel) ctx.addIssue({ code: "custom", path: ["dns", "records", i], message: `not ${r}: Vault's record is declared from vault.runnerAccess, pointing at the Vault nodes`, input: r });
         });
         if (c.registry.auth && !c.registry.username) {
             ctx.addIssue({ code: "custom", path: ["registry", "username"], message: "a Harbor user name when registry.auth is true", input: undefined });

@@ -18,6 +18,16 @@ export function vaultAddress(cfg: PlatformConfig): string {
     return cfg.vault.address ?? `https://${vaultHostname(cfg)}:${cfg.vault.port}`;
 }
 
+/**
+ * The name the runner checks Vault's certificate for when `vault.address` connects by another name or an IP
+ * (`vault.runnerAccess: private`): always Vault's hostname, which the certificate covers. Undefined when the
+ * address already uses it.
+ */
+export function vaultTlsServerName(cfg: PlatformConfig): string | undefined {
+    const host = vaultHostname(cfg);
+    return new URL(vaultAddress(cfg)).hostname === host ? undefined : host;
+}
+
 export interface ServiceCredentials {
     policy: vault.Policy;
     role: vault.approle.AuthBackendRole;
@@ -62,6 +72,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                           },
                       }),
                 skipTlsVerify: cfg.vault.skipTlsVerify,
+                tlsServerName: vaultTlsServerName(cfg),
                 // The provider's child tokens are short-lived and bounded, so a leaked plan token is of little use.
                 maxLeaseTtlSeconds: 1200,
             },
