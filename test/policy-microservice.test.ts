@@ -70,7 +70,7 @@ describe("microservice deploy model", function () {
         expect(input(svc, "taskSpec.containerSpec.env")).to.deep.include({
             VAULT_ROLE_ID_FILE: "/run/secrets/auth-service_vault_role_id",
             VAULT_SECRET_ID_FILE: "/run/secrets/auth-service_vault_secret_id",
-            VAULT_ADDR: "https://vault:8200",
+            VAULT_ADDR: "https://vault.iklim.co:8200",
         });
         // The role id reaches the container only as a Swarm secret built from the AppRole output, secret all along.
         const roleSecret = ev.resources.find((r) => r.type === "docker:index/secret:Secret" && String(r.inputs.name).startsWith("auth-service_vault_role_id_"))!;

@@ -33,6 +33,12 @@ describe("rotating a secret another stack mounts (issue 13, item 7)", function (
         expect(secrets.filter((s) => s.options.retainOnDelete).length).to.equal(shared.length);
         expect(secrets.filter((s) => !s.options.retainOnDelete).map((s) => input(s, "name"))).to.satisfy((n: string[]) => n.some((x) => x.startsWith("rabbitmq_erlang_cookie_")));
 
+        // The Vault side of the same credential: the microservices' secret ids stay valid until their TTL (the
+        // backup's own, which only the platform uses, is deleted on rotation).
+        const secretIds = ofType(platform, "vault:appRole/authBackendRoleSecretId:AuthBackendRoleSecretId");
+        for (const s of secretIds) expect(s.options.retainOnDelete, s.name).to.equal(!s.name.includes("backup"));
+        expect(secretIds.filter((s) => s.name.includes("backup"))).to.have.length(1);
+
         const ms = await evaluateMicroservice({ outputs: platform.outputs });
         const [svc] = ofType(ms, SERVICE);
         const mounted = (input(svc, "taskSpec.containerSpec.secrets") as { secretName: string }[]).map((m) => m.secretName);

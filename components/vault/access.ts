@@ -164,7 +164,9 @@ export function appRoleWithSwarmSecrets(prefix: string, a: AppRoleWithSwarmSecre
     const secretId = new vault.approle.AuthBackendRoleSecretId(
         `${prefix}-secret-id`,
         { backend: a.backend, roleName: role.roleName, cidrLists: s.boundCidrs, tokenBoundCidrs: s.boundCidrs },
-        { ...p, additionalSecretOutputs: ["secretId", "accessor"] },
+        // Another stack's service logs in with it until its next deploy: a rotation leaves the old secret id valid
+        // until its secret_id_ttl (revoke it by accessor after that redeploy if it leaked; docs/runbook.md).
+        { ...p, additionalSecretOutputs: ["secretId", "accessor"], retainOnDelete: a.mountedByOtherStacks === true },
     );
     const roleIdSecret = new VersionedSecret(
         `${prefix}-role-id`,
