@@ -8,13 +8,11 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { versionedName } from "../components/swarm/secret";
 import { RecordedResource, SERVICE, evaluateStack, input, ofType } from "./harness";
 import { docker, dockerAvailable, ensureSwarm, sleep, waitForService } from "./support/docker";
 import { evaluateMicroservice } from "./support/microservice-eval";
+import { openbaoAvailable } from "./support/openbao";
 import { ensureBaoImage, startOpenBao, wildcardPki } from "./support/openbao-swarm";
 
 const DOMAIN = "iklim.co";
@@ -58,12 +56,10 @@ describe("microservice wiring (issue 13, item 8)", function () {
         const net = `${prefix}-net`;
         const vaultSvc = `${prefix}_vault`;
         const created: { services: string[]; secrets: string[] } = { services: [], secrets: [] };
-        let dir = "";
 
         before(async function () {
-            if (!dockerAvailable()) this.skip();
+            if (!dockerAvailable() || !openbaoAvailable()) this.skip();
             await ensureSwarm();
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
         });
         after(async () => {
             for (const s of created.services) spawnSync("docker", ["service", "rm", s], { stdio: "ignore" });
@@ -72,7 +68,6 @@ describe("microservice wiring (issue 13, item 8)", function () {
                 await sleep(1000);
             }
             for (const s of created.secrets) spawnSync("docker", ["secret", "rm", s], { stdio: "ignore" });
-            if (dir) fs.rmSync(dir, { recursive: true, force: true });
         });
 
         /** A /24 no network on this engine uses. */
@@ -93,7 +88,7 @@ describe("microservice wiring (issue 13, item 8)", function () {
             // Vault: the member's overlay aliases as the program declares them, a *.<domain> certificate.
             const member = byName(ofType(platform, SERVICE), "iklimco_vault-1")!;
             const aliases: string[] = input(member, "taskSpec.networksAdvanceds")[0].aliases;
-            const pki = wildcardPki(dir, DOMAIN);
+            const pki = wildcardPki(DOMAIN);
             const app = [
                 "set -u",
                 // What an app does with its env: log in with the AppRole files, then read its password file.

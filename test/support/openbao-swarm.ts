@@ -1,4 +1,5 @@
-// A real Vault API on the test swarm: OpenBao (the `bao` static binary) in a Swarm service built from a
+// A real Vault API on the test swarm (./openbao.ts runs OpenBao on loopback; this runs it on an overlay, where
+// a microservice reaches it by name): OpenBao (the `bao` static binary) in a Swarm service built from a
 // busybox-based stand-in image, serving TLS with a certificate from openssl whose SANs are what the
 // program's certificate covers (`*.<domain>`, as wait-cert.sh requires of the real one), signed by a test CA
 // that the image trusts (/etc/ssl/certs/ca-certificates.crt, where a real image keeps the public roots that
@@ -9,25 +10,53 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { docker, dockerOk, sleep } from "./docker";
-
-export const BAO = "/usr/local/bin/bao";
+import { makeCa, openbaoBinary } from "./openbao";
 
 export interface TestPki {
+    /** Holds server.crt and server.key (bind-mounted into the server at /bao/tls). */
     dir: string;
     caPem: string;
-    certFile: string;
-    keyFile: string;
 }
 
-/** A CA and a server certificate for `*.<domain>` (and nothing else), in `dir`. */
-export function wildcardPki(dir: string, domain: string): TestPki {
-    const ssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=iklimco test CA"]);
-    ssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", `/CN=*.${domain}`]);
-    fs.writeFileSync(path.join(dir, "san.ext"), `subjectAltName=DNS:*.${domain}\nextendedKeyUsage=serverAuth\n`);
-    ssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext"]);
-    fs.chmodSync(path.join(dir, "server.key"), 0o644);
-    return { dir, caPem: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), certFile: path.join(dir, "server.crt"), keyFile: path.join(dir, "server.key") };
+/**
+ * A CA and a server certificate for `*.<domain>` and nothing else (openssl, through ./openbao.ts's makeCa).
+ * Kept per machine and domain (renewed when it expires within the hour), so the image that trusts the CA is
+ * built once, like the other stand-in images.
+ */
+export function wildcardPki(domain: string): TestPki {
+    const base = path.join(os.tmpdir(), `iklimco-test-wildcard-${domain}`);
+    const tls = path.join(base, "tls");
+    const cert = path.join(tls, "server.crt");
+    const fresh = fs.existsSync(cert) && spawnSync("openssl", ["x509", "-in", cert, "-noout", "-checkend", "3600"], { stdio: "ignore" }).status === 0;
+    if (!fresh) {
+        fs.rmSync(base, { recursive: true, force: true });
+        const ca = makeCa(path.join(base, "ca"));
+        const issued = ca.issue("server", [`*.${domain}`]);
+        fs.mkdirSync(tls, { recursive: true });
+        fs.copyFileSync(issued.cert, cert);
+        fs.copyFileSync(issued.key, path.join(tls, "server.key"));
+        fs.copyFileSync(ca.caCert, path.join(tls, "ca.crt"));
+    }
+    return { dir: tls, caPem: fs.readFileSync(path.join(tls, "ca.crt"), "utf8") };
+}
+
+/** The `bao` ELF binary itself (PATH may hold a wrapper script first, e.g. a pyenv shim): the image needs the binary. */
+function baoExecutable(): string {
+    const name = openbaoBinary();
+    const candidates = path.isAbsolute(name) ? [name] : (process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, name));
+    for (const c of candidates) {
+        if (!fs.existsSync(c)) continue;
+        const real = fs.realpathSync(c);
+        const head = Buffer.alloc(4);
+        const fd = fs.openSync(real, "r");
+        try {
+            fs.readSync(fd, head, 0, 4, 0);
+        } finally {
+            fs.closeSync(fd);
+        }
+        if (head.toString("latin1") === "\x7fELF") return real;
+    }
+    throw new Error(`no ${name} executable (ELF) on PATH: install OpenBao (tools/test-all.sh)`);
 }
 
 /**
@@ -44,7 +73,7 @@ export function ensureBaoImage(caPem: string, appScript = ""): string {
         fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
         fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
         for (const a of execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean)) if (a !== "busybox") fs.symlinkSync("busybox", path.join(root, "bin", a));
-        fs.copyFileSync(fs.realpathSync(BAO), path.join(root, "bin", "bao"));
+        fs.copyFileSync(baoExecutable(), path.join(root, "bin", "bao"));
         fs.chmodSync(path.join(root, "bin", "bao"), 0o755);
         fs.writeFileSync(path.join(root, "etc", "ssl", "certs", "ca-certificates.crt"), caPem);
         fs.writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
@@ -103,16 +132,22 @@ export async function startOpenBao(opts: { service: string; network: string; ali
         "--env", `BAO_LOCAL_CONFIG=${hcl}`,
         opts.image, "/bin/sh", "-c", 'printf "%s" "$BAO_LOCAL_CONFIG" > /tmp/bao.hcl && exec bao server -config=/tmp/bao.hcl',
     ]);
-    const container = await taskContainer(opts.service);
+    // The container of the running task, looked up again if the task restarted meanwhile.
+    let container = await taskContainer(opts.service);
+    let root = "";
     const bao = (args: string[], input?: string) =>
         docker(["exec", "-i", "-e", "BAO_ADDR=https://127.0.0.1:8200", "-e", "BAO_SKIP_VERIFY=true", ...(root ? ["-e", `BAO_TOKEN=${root}`] : []), container, "bao", ...args], input);
-    let root = "";
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 90_000;
     for (;;) {
         const st = spawnSync("docker", ["exec", "-e", "BAO_ADDR=https://127.0.0.1:8200", "-e", "BAO_SKIP_VERIFY=true", container, "bao", "status", "-format=json"], { encoding: "utf8" });
         if (st.stdout.includes('"initialized"')) break;
-        if (Date.now() > deadline) throw new Error(`OpenBao did not answer: ${st.stderr}`);
+        if (Date.now() > deadline) {
+            const ps = spawnSync("docker", ["service", "ps", "--no-trunc", opts.service], { encoding: "utf8" }).stdout;
+            const logs = spawnSync("docker", ["service", "logs", "--raw", opts.service], { encoding: "utf8" });
+            throw new Error(`OpenBao did not answer: ${st.stderr}\n${ps}\n${(logs.stdout + logs.stderr).slice(-2000)}`);
+        }
         await sleep(500);
+        if (/No such container|is not running/.test(st.stderr)) container = await taskContainer(opts.service);
     }
     const init = JSON.parse(bao(["operator", "init", "-key-shares=1", "-key-threshold=1", "-format=json"]));
     bao(["operator", "unseal", init.unseal_keys_b64[0]]);
