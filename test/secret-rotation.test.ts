@@ -111,7 +111,10 @@ describe("rotating a secret another stack mounts (issue 13, item 7)", function (
             const dry = retire();
             expect(dry).to.include(`would remove ${oldName} (rotated, unreferenced)`);
             expect(dockerOk(["secret", "inspect", oldName])).to.equal(true);
-            const second = retire("--apply");
+            // As the workflows run it: the names from the platform's outputs file (`sharedSecretNames`).
+            const outputs = path.join(dir, "outputs.json");
+            fs.writeFileSync(outputs, JSON.stringify({ sharedSecretNames: [newName, idleName] }));
+            const second = execFileSync("bash", [SCRIPT, "--match", `^${prefix}`, "--apply", "--outputs", outputs], { encoding: "utf8" });
             expect(second).to.include(`removed ${oldName}`);
             expect(second).to.match(/rotated secrets: 1 removed, 0 still in use/);
             expect(dockerOk(["secret", "inspect", oldName])).to.equal(false);
@@ -119,6 +122,11 @@ describe("rotating a secret another stack mounts (issue 13, item 7)", function (
             expect(dockerOk(["secret", "inspect", newName])).to.equal(true);
             expect(dockerOk(["secret", "inspect", idleName])).to.equal(true);
             expect(retire("--apply")).to.match(/rotated secrets: 0 removed, 0 still in use/);
+            // An outputs file without the list (a platform not deployed with it) is refused, not read as "keep nothing".
+            fs.writeFileSync(outputs, JSON.stringify({ dockerHost: "unix:///var/run/docker.sock" }));
+            const refused2 = spawnSync("bash", [SCRIPT, "--match", `^${prefix}`, "--apply", "--outputs", outputs], { encoding: "utf8" });
+            expect(refused2.status).to.equal(2);
+            expect(refused2.stderr).to.match(/no sharedSecretNames output/);
         });
     });
 });
