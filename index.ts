@@ -1,6 +1,7 @@
 // The iklimco platform: one Pulumi program replacing the 24-step shell pipeline. This file is the composition
 // root: it loads the validated config, builds the components in pipeline order and exports what the deploy
 // workflow and operators read. The order between components comes from the data passed between them.
+import * as pulumi from "@pulumi/pulumi";
 import { VaultBackup } from "./components/backup";
 import { CertFlow } from "./components/certs";
 import { loadConfig } from "./components/config";
@@ -11,6 +12,7 @@ import { InfraSecrets } from "./components/infra-db/secrets";
 import { resetPipeline } from "./components/pipeline";
 import { SwarmFoundation } from "./components/swarm";
 import { Vault, VaultConfiguration } from "./components/vault";
+import { vaultHostname } from "./components/vault/hcl";
 
 const steps = resetPipeline();
 
@@ -48,17 +50,20 @@ const certs = new CertFlow(`${config.stackName}-certs`, {
     vault: { serviceNames: vault.serviceNames, services: vault.cluster.services },
 });
 
-// Steps 14 and 16: root token retired, AppRole backend, KV v2, audit device, per-service policies, roles and
-// the <svc>_vault_role_id / <svc>_vault_secret_id Swarm secrets.
-const vaultConfig = new VaultConfiguration(`${config.stackName}-vault-config`, { config, swarm, vault, tlsReady: certs.vaultServesCertificate });
-
 // --- dns (issue 7) ---
-// Step 23: the public A records, once SWAG serves with the real certificate. They point at SWAG's node.
+// Step 23: the public A records, once SWAG serves with the real certificate. They point at SWAG's node; Vault's
+// (when the runner reaches it by its public name) at the Vault nodes, before Vault as code needs it.
 const dns = new DnsRecords(`${config.stackName}-dns`, {
     config,
     after: [infraDb.swag.service, ...certs.certificateReady],
     addresses: [infraDb.swag.nodePublicIp],
+    // vault.runnerAccess public: Vault's name points at the Vault nodes once the members publish their port.
+    vaultAfter: vault.cluster.services,
 });
+
+// Steps 14 and 16: root token retired, AppRole backend, KV v2, audit device, per-service policies, roles and
+// the <svc>_vault_role_id / <svc>_vault_secret_id Swarm secrets.
+const vaultConfig = new VaultConfiguration(`${config.stackName}-vault-config`, { config, swarm, vault, tlsReady: [...certs.vaultServesCertificate, ...dns.runnerReachesVault] });
 
 // --- backup (issue 9) ---
 // Scheduled Raft snapshots of Vault to the StorageBox, with their own snapshot-only AppRole.
@@ -99,12 +104,22 @@ export const databaseMongodbHost = infraDb.databaseMongodbHost;
 export const swagNode = infraDb.swag.node;
 export const infraServices = Object.fromEntries(Object.entries(infraDb.services).map(([k, v]) => [k, v.map((x: { name: unknown }) => x.name)]));
 export const dnsHostnames = dns.hostnames;
+// Every name under the domain the program uses: public (declared above) or not, and how the latter is reached.
+export const dnsNames = dns.names;
 export const certReloaderService = certs.reloaderName;
 export const certDistributorService = certs.distributorName;
 export const certVerifyCommand = certs.verifyCommand;
 export const vaultAddress = vaultConfig.address;
+// Where a microservice reaches Vault: every member answers to Vault's name on the overlay (a network alias),
+// and the certificate covers it (`*.<domain>`).
+export const vaultServiceAddress = `https://${vaultHostname(config)}:${config.vault.port}`;
 export const vaultServices = vault.serviceNames;
 export const vaultUnsealKeySecret = vault.unsealKey.swarmName;
 export const microserviceSecrets = vaultConfig.microserviceSecrets();
 export const microserviceDbSecrets = init.credentials.swarmSecrets();
+// The current names of every Swarm secret another stack mounts: kept on rotation (retainOnDelete), the older
+// versions are removed by `tools/adoption/retire-legacy-secrets.sh --rotated` once nothing mounts them.
+export const sharedSecretNames = pulumi
+    .all([microserviceSecrets, microserviceDbSecrets])
+    .apply(([approle, db]) => [...Object.values(approle).flatMap((s) => [s.roleId.name, s.secretId.name]), ...Object.values(db).flatMap((m) => Object.values(m).map((s) => s.name))].sort());
 export const vaultSnapshotDir = vaultBackup.snapshotDir;

@@ -323,6 +323,11 @@ export const settingsSchema = z
                 ).default("secret"),
                 // How the program (the @pulumi/vault provider) reaches Vault; default https://<hostname>:<port>.
                 address: withDoc(url(["https", "http"], "https://vault.iklim.co:8200"), "an https or http URL with a host and an optional port", "https://vault.iklim.co:8200", "https://<vault.hostname>:<vault.port>").optional(),
+                // How the deploy runner reaches `address`. public: the DNS component declares an A record for the
+                // hostname at the nodes labelled vault (each member publishes the port there). private: no public
+                // name; `address` (required) is where the runner connects (VPN, private network), and the
+                // certificate is still checked against the hostname (docs/names.md).
+                runnerAccess: oneOf(["public", "private"] as const).default("public"),
                 // Only for a first deploy while Vault still serves the step-10 self-signed placeholder.
                 skipTlsVerify: flag("false").default(false),
                 approleDefaults: approleSettings("built-in").default({}),
@@ -332,7 +337,7 @@ export const settingsSchema = z
                     "{ schedule: \"0 * * * *\", keep: 48 }",
                 ).prefault({}),
             }),
-            "a map with hostname, port, kvMount, address, skipTlsVerify, approleDefaults and backup",
+            "a map with hostname, port, kvMount, address, runnerAccess, skipTlsVerify, approleDefaults and backup",
             "{ hostname: vault.iklim.co, port: 8200 }",
         ).prefault({}),
         certificates: withDoc(
@@ -350,8 +355,11 @@ export const settingsSchema = z
                 ttl: wholeNumber("a whole number of seconds from 600 to 604800 (GoDaddy's bounds)", "600", 600, 604800).default(600),
                 records: withDoc(z.array(dnsLabel("api")), "a list of DNS labels below domain", "[api, apigw, rabbitmq, grafana]").default(["api", "apigw", "rabbitmq", "grafana"]),
                 apiBaseUrl: url(["https"], "https://api.godaddy.com").default("https://api.godaddy.com"),
+                // Names under the domain the program uses that another system publishes (harbor): listed so
+                // every name the program uses is either declared here or said to be someone else's.
+                external: withDoc(z.array(dnsLabel("harbor")), "a list of DNS labels below domain that another system publishes", "[harbor]").default([]),
             }),
-            "a map with provider, ttl, records and apiBaseUrl",
+            "a map with provider, ttl, records, apiBaseUrl and external",
             "{ provider: godaddy, ttl: 600 }",
         ),
         microservices: withDoc(z.array(microserviceSchema), "a list of microservices", "[{ name: auth-service, vault: { paths: [auth] } }]").default([]),
@@ -454,6 +462,34 @@ function crossKeyRules(c: Loose, ctx: { addIssue: (i: { code: "custom"; path: (s
         add({ path: ["vault", "hostname"], message: `a name one label below ${c.domain} (the wildcard certificate *.${c.domain} must cover it), e.g. vault.${c.domain}`, input: vault.hostname });
     } else if (typeof vault.hostname === "string" && typeof c.domain === "string" && vault.hostname.slice(0, -c.domain.length - 1).includes(".")) {
         add({ path: ["vault", "hostname"], message: `a name one label below ${c.domain} (*.${c.domain} covers one label only), e.g. vault.${c.domain}`, input: vault.hostname });
+    }
+    // How the runner reaches Vault must be said: a public record needs a DNS provider, private needs an address.
+    const domain = typeof c.domain === "string" ? c.domain : undefined;
+    const vaultHost = typeof vault.hostname === "string" ? vault.hostname : domain ? `vault.${domain}` : undefined;
+    const access = vault.runnerAccess ?? "public";
+    const dnsProvider = isObj(c.dns) ? c.dns.provider : undefined;
+    if (access === "private" && vault.address === undefined) {
+        add({ path: ["vault", "address"], message: "the address the deploy runner connects to when vault.runnerAccess is private, e.g. https://10.0.0.11:8200 over the VPN", input: undefined });
+    }
+    if (access === "public" && dnsProvider === "none") {
+        add({ path: ["vault", "runnerAccess"], message: "private (with vault.address) when dns.provider is none: no public name can be declared", input: "public" });
+    }
+    if (access === "public" && typeof vault.address === "string" && vaultHost) {
+        let host: string | undefined;
+        try {
+            host = new URL(vault.address).hostname;
+        } catch {
+            host = undefined; // reported on its own key
+        }
+        if (host !== undefined && host !== vaultHost) {
+            add({ path: ["vault", "address"], message: `https://${vaultHost}:<port>, the public name, when vault.runnerAccess is public (or vault.runnerAccess: private to connect elsewhere)`, input: vault.address });
+        }
+    }
+    if (vaultHost && domain && vaultHost.endsWith(`.${domain}`)) {
+        const vaultLabel = vaultHost.slice(0, -domain.length - 1);
+        records.forEach((r, i) => {
+            if (r === vaultLabel) add({ path: ["dns", "records", i], message: `a record other than ${r}: Vault's record is declared from vault.runnerAccess, pointing at the Vault nodes`, input: r });
+        });
     }
     // Vault members publish vault.port on their nodes in host mode: it cannot be a port something else holds there.
     if (typeof vault.port === "number") {

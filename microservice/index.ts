@@ -1,7 +1,9 @@
 // The microservice deploy program: one stack per microservice (`<svc>-prod`), run by the reusable workflow
 // .gitea/workflows/microservice-deploy.yml. It reads the service's deploy/prod.env, takes the tested digest,
-// and reads what the platform stack owns (network, Docker endpoint, the AppRole Swarm secrets) through a
-// StackReference, so infra and microservice deploys stay separate stacks that never edit each other.
+// and reads what the platform stack owns (network, Docker endpoint, Vault's address, the AppRole and password
+// Swarm secrets) through a StackReference, so infra and microservice deploys stay separate stacks that never
+// edit each other. The platform's values are read as plain values first (`getOutputDetails`): which password
+// secrets a service mounts depends on them, and a plan shows every mount.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MicroserviceDeploy } from "../components/microservice";
@@ -9,54 +11,65 @@ import { loadMicroserviceConfig } from "../components/microservice/config";
 import { resetPipeline } from "../components/pipeline";
 import { MountableSecret, ServiceBuilder } from "../components/swarm/service";
 
-resetPipeline();
-// Every config problem at once, before anything is registered (components/microservice/config.ts).
-const cfg = loadMicroserviceConfig();
-const settings = cfg.settings;
-const platform = new pulumi.StackReference(cfg.platformStack);
+interface SecretRef {
+    id: string;
+    name: string;
+}
 
-/** Platform outputs this program needs (index.ts exports them). */
-const provider = new docker.Provider("docker", {
-    host: platform.requireOutput("dockerHost") as pulumi.Output<string>,
-    sshOpts: platform.requireOutput("dockerSshOpts") as pulumi.Output<string[]>,
-    registryAuth: [
-        {
-            address: platform.requireOutput("registryServer") as pulumi.Output<string>,
-            username: platform.requireOutput("registryUsername") as pulumi.Output<string>,
-            password: cfg.harborPassword,
-        },
-    ],
-});
+async function main(): Promise<Record<string, unknown>> {
+    resetPipeline();
+    // Every config problem at once, before anything is registered (components/microservice/config.ts).
+    const cfg = loadMicroserviceConfig();
+    const settings = cfg.settings;
+    const svc = settings.serviceName;
+    const platform = new pulumi.StackReference(cfg.platformStack);
+    const read = async <T>(name: string, fix: string): Promise<T> => {
+        const d = await platform.getOutputDetails(name);
+        const v = (d.value ?? d.secretValue) as T | undefined;
+        if (v === undefined) throw new Error(`the platform stack ${cfg.platformStack} exports no ${name}: ${fix}`);
+        return v;
+    };
 
-const secrets = platform.requireOutput("microserviceSecrets") as pulumi.Output<Record<string, { roleId: { id: string; name: string }; secretId: { id: string; name: string } }>>;
-const mount = (which: "roleId" | "secretId", logical: string): MountableSecret => ({
-    logicalName: logical,
-    secret: {
-        id: secrets.apply((m) => {
-            const entry = m[settings.serviceName];
-            if (!entry) throw new Error(`the platform stack has no AppRole secrets for ${settings.serviceName}: add it to iklimco:microservices`);
-            return entry[which].id;
-        }),
-    },
-    swarmName: secrets.apply((m) => m[settings.serviceName][which].name),
-    target: `/run/secrets/${logical}`,
-});
+    /** Platform outputs this program needs (index.ts exports them). */
+    const provider = new docker.Provider("docker", {
+        host: platform.requireOutput("dockerHost") as pulumi.Output<string>,
+        sshOpts: platform.requireOutput("dockerSshOpts") as pulumi.Output<string[]>,
+        registryAuth: [
+            {
+                address: platform.requireOutput("registryServer") as pulumi.Output<string>,
+                username: platform.requireOutput("registryUsername") as pulumi.Output<string>,
+                password: cfg.harborPassword,
+            },
+        ],
+    });
 
-const services = new ServiceBuilder({
-    stackName: cfg.stackName,
-    provider,
-    network: { id: platform.requireOutput("networkId") as pulumi.Output<pulumi.ID>, name: platform.requireOutput("networkName") as pulumi.Output<string> },
-});
+    const approle = await read<Record<string, { roleId: SecretRef; secretId: SecretRef }>>("microserviceSecrets", "deploy the platform first");
+    const entry = approle[svc];
+    if (!entry) throw new Error(`the platform stack has no AppRole secrets for ${svc}: add it to iklimco:microservices`);
+    const passwords = (await read<Record<string, Record<string, SecretRef>>>("microserviceDbSecrets", "deploy the platform first"))[svc] ?? {};
+    const mountable = (logical: string, ref: SecretRef): MountableSecret => ({ logicalName: logical, secret: { id: ref.id }, swarmName: ref.name, target: `/run/secrets/${logical}` });
 
-const deploy = new MicroserviceDeploy(settings.serviceName, {
-    settings,
-    digest: cfg.digest,
-    services,
-    provider,
-    vaultRoleId: mount("roleId", `${settings.serviceName}_vault_role_id`),
-    vaultSecretId: mount("secretId", `${settings.serviceName}_vault_secret_id`),
-    vaultAddr: cfg.vaultAddr,
-});
+    const services = new ServiceBuilder({
+        stackName: cfg.stackName,
+        provider,
+        network: { id: platform.requireOutput("networkId") as pulumi.Output<pulumi.ID>, name: platform.requireOutput("networkName") as pulumi.Output<string> },
+    });
 
-export const image = deploy.image;
-export const serviceName = deploy.service.name;
+    const deploy = new MicroserviceDeploy(svc, {
+        settings,
+        digest: cfg.digest,
+        services,
+        provider,
+        vaultRoleId: mountable(`${svc}_vault_role_id`, entry.roleId),
+        vaultSecretId: mountable(`${svc}_vault_secret_id`, entry.secretId),
+        passwords: Object.keys(passwords)
+            .sort()
+            .map((logical) => mountable(logical, passwords[logical])),
+        // Vault's name on the overlay, which its certificate covers (the platform's `vaultServiceAddress`).
+        vaultAddr: cfg.vaultAddr ?? (await read<string>("vaultServiceAddress", "deploy the platform first, or set microservice:vaultAddr")),
+    });
+
+    return { image: deploy.image, serviceName: deploy.service.name };
+}
+
+export = main();

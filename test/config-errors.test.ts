@@ -13,6 +13,12 @@ import { planCommand } from "../tools/offline/plan-command";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROD_TEXT = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+/** The 1-based line of the prod stack file that holds `needle`, so the cases follow edits to the file. */
+const lineOf = (needle: string): number => {
+    const i = PROD_TEXT.indexOf(needle);
+    if (i < 0) throw new Error(`Pulumi.prod.yaml has no ${JSON.stringify(needle)}`);
+    return PROD_TEXT.slice(0, i).split("\n").length;
+};
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Values = Record<string, any>;
@@ -150,11 +156,11 @@ const CASES: Case[] = [
     { what: "a Vault token in plain text, a number as the unseal key", edit: (v) => ((v.vaultToken = "hvs.plain-token"), (v.vaultUnsealKey = 12345)), keys: ["iklimco:vaultToken", "iklimco:vaultUnsealKey"], hidden: ["hvs.plain-token", "12345"] },
 
     // ---------------------------------------------------------------- a broken file: its name, line and column
-    { what: "an unclosed list", text: (t) => t.replace("labels: [edge, apps]", "labels: [edge, apps"), keys: ["42:3"], says: ["opened at line 41"] },
-    { what: "a tab in the indentation", text: (t) => t.replace("    host: ssh://", "\thost: ssh://"), keys: ["11:1"], says: ["indentation with spaces"] },
-    { what: "a key given twice", text: (t) => t.replace("  iklimco:stackName: iklimco\n", "  iklimco:stackName: iklimco\n  iklimco:domain: iklim.com\n"), keys: ["10:3"], says: ["each key once"] },
-    { what: "a nested key given twice", text: (t) => t.replace("      role: manager\n      publicIp: 203.0.113.11", "      role: manager\n      role: worker\n      publicIp: 203.0.113.11"), keys: ["28:7"] },
-    { what: "an unclosed map", text: (t) => t.replace("vault: { paths: [auth], write: false }", "vault: { paths: [auth], write: false"), keys: ["90:7"], says: ["opened at line 89"] },
+    { what: "an unclosed list", text: (t) => t.replace("labels: [edge, apps]", "labels: [edge, apps"), keys: [`${lineOf("labels: [edge, apps]") + 1}:3`], says: [`opened at line ${lineOf("labels: [edge, apps]")}`] },
+    { what: "a tab in the indentation", text: (t) => t.replace("    host: ssh://", "\thost: ssh://"), keys: [`${lineOf("    host: ssh://")}:1`], says: ["indentation with spaces"] },
+    { what: "a key given twice", text: (t) => t.replace("  iklimco:stackName: iklimco\n", "  iklimco:stackName: iklimco\n  iklimco:domain: iklim.com\n"), keys: [`${lineOf("  iklimco:stackName: iklimco\n") + 1}:3`], says: ["each key once"] },
+    { what: "a nested key given twice", text: (t) => t.replace("      role: manager\n      publicIp: 203.0.113.11", "      role: manager\n      role: worker\n      publicIp: 203.0.113.11"), keys: [`${lineOf("      role: manager\n      publicIp: 203.0.113.11") + 1}:7`] },
+    { what: "an unclosed map", text: (t) => t.replace("vault: { paths: [auth], write: false }", "vault: { paths: [auth], write: false"), keys: [`${lineOf("vault: { paths: [auth], write: false }") + 1}:7`], says: [`opened at line ${lineOf("vault: { paths: [auth], write: false }")}`] },
     { what: "config given as a list", text: () => "config:\n  - iklimco:domain: iklim.co\n", keys: ["2:3"] },
 ];
 

@@ -70,7 +70,7 @@ describe("microservice deploy model", function () {
         expect(input(svc, "taskSpec.containerSpec.env")).to.deep.include({
             VAULT_ROLE_ID_FILE: "/run/secrets/auth-service_vault_role_id",
             VAULT_SECRET_ID_FILE: "/run/secrets/auth-service_vault_secret_id",
-            VAULT_ADDR: "https://vault:8200",
+            VAULT_ADDR: "https://vault.iklim.co:8200",
         });
         // The role id reaches the container only as a Swarm secret built from the AppRole output, secret all along.
         const roleSecret = ev.resources.find((r) => r.type === "docker:index/secret:Secret" && String(r.inputs.name).startsWith("auth-service_vault_role_id_"))!;
@@ -89,6 +89,8 @@ describe("microservice deploy model", function () {
                 registryServer: "harbor.iklim.co",
                 registryUsername: "robot$iklimco+deploy",
                 microserviceSecrets: { "auth-service": { roleId: { id: "sec-role", name: "auth-service_vault_role_id_1234abcd" }, secretId: { id: "sec-sid", name: "auth-service_vault_secret_id_9876fedc" } } },
+                microserviceDbSecrets: { "auth-service": { "auth-service_db_password": { id: "sec-db", name: "auth-service_db_password_11112222" } } },
+                vaultServiceAddress: "https://vault.iklim.co:8200",
             };
             const ev = await evaluateProgram({
                 stack: "auth-service-prod",
@@ -111,6 +113,7 @@ describe("microservice deploy model", function () {
             expect(secrets.map((s: { secretId: string; secretName: string }) => [s.secretId, s.secretName])).to.deep.equal([
                 ["sec-role", "auth-service_vault_role_id_1234abcd"],
                 ["sec-sid", "auth-service_vault_secret_id_9876fedc"],
+                ["sec-db", "auth-service_db_password_11112222"],
             ]);
             const provider = ev.resources.find((r) => r.type === "pulumi:providers:docker")!;
             expect(provider.secretInputs).to.include("registryAuth");
@@ -131,7 +134,7 @@ describe("microservice deploy model", function () {
                 "microservice:envFile": envFile,
                 "microservice:platformStack": "o/p/prod",
                 "microservice:harborPassword": "x",
-                "offline:stackOutputs": JSON.stringify({ networkId: "n", dockerHost: "unix:///x", dockerSshOpts: [], registryServer: "h", registryUsername: "u", microserviceSecrets: {} }),
+                "offline:stackOutputs": JSON.stringify({ networkId: "n", dockerHost: "unix:///x", dockerSshOpts: [], registryServer: "h", registryUsername: "u", microserviceSecrets: { "auth-service": { roleId: { id: "r", name: "r_1" }, secretId: { id: "s", name: "s_1" } } }, microserviceDbSecrets: {}, vaultServiceAddress: "https://vault.h:8200" }),
             };
             let err: Error | undefined;
             await evaluateProgram({ stack: "s", program: path.join(__dirname, "..", "microservice", "index.ts"), config: base, secretKeys: ["microservice:harborPassword"] }).catch((e: Error) => (err = e));

@@ -5,8 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Settings, nodesWithLabel } from "../config";
 import { pipeline } from "../pipeline";
+import { DnsNames, dnsNames, vaultAddresses, vaultRecordLabel } from "./names";
 import { GoDaddyRecord } from "./record";
 
+export * from "./names";
 export * from "./record";
 export { GoDaddyRecordProvider, GODADDY_MIN_TTL, canonicalAddress, recordId } from "./godaddy";
 export type { GoDaddyApiError, RecordSetArgs, RecordSetState } from "./godaddy";
@@ -24,6 +26,11 @@ export interface DnsRecordsArgs {
      * Defaults to the public IPs of all nodes labelled `edge`.
      */
     addresses?: string[];
+    /**
+     * What must run before Vault's public name points at the Vault nodes (its members, which publish the port
+     * there). Required when `vault.runnerAccess` is public.
+     */
+    vaultAfter?: pulumi.Resource[];
 }
 
 /** The addresses the records point at: the edge nodes' public IPs, sorted and unique (config order is irrelevant). */
@@ -36,6 +43,13 @@ export class DnsRecords extends pulumi.ComponentResource {
     readonly records: Record<string, GoDaddyRecord> = {};
     /** The public names the records serve (`api.iklim.co`, ...); empty with `dns.provider: none`. */
     readonly hostnames: string[];
+    /** Every name under the domain the program uses: declared here, or not public and how it is reached. */
+    readonly names: DnsNames;
+    /**
+     * What Vault as code waits for so the runner can resolve `vault.address`: Vault's public record when
+     * `vault.runnerAccess` is public, else nothing (the runner reaches the configured address).
+     */
+    readonly runnerReachesVault: pulumi.Resource[] = [];
 
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:dns:Records", name, {}, opts);
@@ -43,7 +57,8 @@ export class DnsRecords extends pulumi.ComponentResource {
         const cfg = args.config;
         if (cfg.dns.provider === "none") {
             this.hostnames = [];
-            this.registerOutputs({ hostnames: this.hostnames });
+            this.names = dnsNames(cfg, []);
+            this.registerOutputs({ hostnames: this.hostnames, names: this.names });
             return;
         }
         if (args.after.length === 0) {
@@ -62,7 +77,22 @@ export class DnsRecords extends pulumi.ComponentResource {
                 },
             );
         }
-        this.hostnames = Object.keys(this.records).map((r) => `${r}.${cfg.domain}`);
-        this.registerOutputs({ hostnames: this.hostnames });
+        const vaultLabel = vaultRecordLabel(cfg);
+        if (vaultLabel) {
+            if (!args.vaultAfter?.length) throw new Error(`${name}: Vault's public record needs the Vault members in \`vaultAfter\`, so ${vaultLabel}.${cfg.domain} points only at nodes that serve it`);
+            const resourceName = `${name}-${vaultLabel}`;
+            this.records[vaultLabel] = new GoDaddyRecord(
+                resourceName,
+                { domain: cfg.domain, type: "A", name: vaultLabel, values: vaultAddresses(cfg), ttl: cfg.dns.ttl },
+                {
+                    parent: this,
+                    dependsOn: pipeline().after(resourceName, `${vaultLabel}.${cfg.domain} goes public once the Vault members publish their port on their nodes`, ...args.vaultAfter),
+                },
+            );
+            this.runnerReachesVault.push(this.records[vaultLabel]);
+        }
+        this.hostnames = Object.keys(this.records).sort().map((r) => `${r}.${cfg.domain}`);
+        this.names = dnsNames(cfg, values);
+        this.registerOutputs({ hostnames: this.hostnames, names: this.names });
     }
 }

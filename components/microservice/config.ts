@@ -14,7 +14,8 @@ export interface MicroserviceConfig {
     settings: DeployEnv;
     digest: string;
     platformStack: string;
-    vaultAddr: string;
+    /** Set only to override the platform's `vaultServiceAddress`. */
+    vaultAddr: string | undefined;
     stackName: string;
     harborPassword: pulumi.Output<string>;
 }
@@ -56,9 +57,10 @@ export function loadMicroserviceConfig(): MicroserviceConfig {
         });
     }
 
-    const vaultAddr = cfg.get("vaultAddr") ?? "https://vault:8200";
-    const vaultProblem = urlProblem(vaultAddr, ["https"]);
-    if (vaultProblem) problems.push({ key: key("vaultAddr"), expected: `Vault's https address on the overlay, e.g. https://vault:8200 (${vaultProblem})`, found: found(vaultAddr) });
+    // Unset: the platform's `vaultServiceAddress` (Vault's name on the overlay, which its certificate covers).
+    const vaultAddr = cfg.get("vaultAddr");
+    const vaultProblem = vaultAddr === undefined ? undefined : urlProblem(vaultAddr, ["https"]);
+    if (vaultProblem) problems.push({ key: key("vaultAddr"), expected: `Vault's https address on the overlay under a name its certificate covers, e.g. https://vault.iklim.co:8200 (${vaultProblem})`, found: found(vaultAddr) });
 
     const stackName = cfg.get("stackName") ?? "iklimco";
     if (!isDnsLabel(stackName)) problems.push({ key: key("stackName"), expected: "the platform's stackName, a lower-case DNS label, e.g. iklimco", found: found(stackName) });

@@ -23,7 +23,13 @@ export interface MicroserviceDeployArgs {
     /** The AppRole credentials as Swarm secrets `<svc>_vault_role_id` and `<svc>_vault_secret_id` (step 16). */
     vaultRoleId: MountableSecret;
     vaultSecretId: MountableSecret;
-    /** Vault's address on the overlay, https. */
+    /**
+     * The service's database and broker passwords the platform made for it (`<svc>_db_password`,
+     * `<svc>_mongodb_password`, `<svc>_rabbitmq_password`), each mounted at /run/secrets/<logical name> and
+     * named in env as `DB_PASSWORD_FILE`, `MONGODB_PASSWORD_FILE`, `RABBITMQ_PASSWORD_FILE`.
+     */
+    passwords?: MountableSecret[];
+    /** Vault's address on the overlay, https, with a name its certificate covers. */
     vaultAddr: string;
 }
 
@@ -46,6 +52,14 @@ export class MicroserviceDeploy extends pulumi.ComponentResource {
             if (secret.target !== expected) throw new Error(`microservice ${s.serviceName}: the Vault ${what} secret must mount at ${expected}, found ${secret.target}`);
         }
         if (!args.vaultAddr.startsWith("https://")) throw new Error(`microservice ${s.serviceName}: vaultAddr must be https, found ${args.vaultAddr}`);
+        const passwords = args.passwords ?? [];
+        const passwordEnv: Record<string, string> = {};
+        for (const p of passwords) {
+            const kind = new RegExp(`^${s.serviceName}_(db|mongodb|rabbitmq)_password$`).exec(p.logicalName)?.[1];
+            if (!kind) throw new Error(`microservice ${s.serviceName}: expected a password secret <svc>_{db,mongodb,rabbitmq}_password, found ${p.logicalName}`);
+            if (p.target !== `/run/secrets/${p.logicalName}`) throw new Error(`microservice ${s.serviceName}: ${p.logicalName} must mount at /run/secrets/${p.logicalName}, found ${p.target}`);
+            passwordEnv[`${kind.toUpperCase()}_PASSWORD_FILE`] = p.target;
+        }
 
         const tested = new docker.RemoteImage(`${name}-tested`, { name: `${s.repository}@${digest}`, keepLocally: true }, { parent: this, provider: args.provider });
         const prodRef = `${s.repository}:${s.prodTag}`;
@@ -60,6 +74,7 @@ export class MicroserviceDeploy extends pulumi.ComponentResource {
         this.image = `${prodRef}@${digest}`;
         const env: Record<string, string> = {
             ...s.env,
+            ...passwordEnv,
             VAULT_ADDR: args.vaultAddr,
             VAULT_ROLE_ID_FILE: args.vaultRoleId.target,
             VAULT_SECRET_ID_FILE: args.vaultSecretId.target,
@@ -76,7 +91,7 @@ export class MicroserviceDeploy extends pulumi.ComponentResource {
                 mode: { replicas: s.replicas },
                 constraints: [onLabel(s.placementLabel)],
                 env: Object.fromEntries(Object.keys(env).sort().map((k) => [k, env[k]])),
-                secrets: [{ secret: args.vaultRoleId }, { secret: args.vaultSecretId }],
+                secrets: [{ secret: args.vaultRoleId }, { secret: args.vaultSecretId }, ...passwords.map((secret) => ({ secret }))],
                 healthcheck: { test: ["CMD-SHELL", s.healthcheck] },
                 resources: { cpus: s.cpus, memoryMb: s.memoryMb },
                 labels: { "com.iklimco.microservice": s.serviceName, "com.iklimco.prod-tag": s.prodTag },

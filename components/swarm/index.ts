@@ -8,6 +8,7 @@ import { dockerProvider } from "./provider";
 import { ServiceBuilder, SwarmContext } from "./service";
 
 export * from "./network";
+export * from "./ownership";
 export * from "./provider";
 export * from "./secret";
 export * from "./service";

@@ -12,6 +12,13 @@ export interface VersionedSecretArgs {
     /** The content. Made a Pulumi secret here whatever the caller passed. */
     value: pulumi.Input<string>;
     provider: docker.Provider;
+    /**
+     * Another stack's services mount it (a microservice's AppRole and password secrets). Swarm refuses to
+     * delete a secret a service mounts, and this stack cannot move the other stack's service, so a rotation
+     * keeps the old secret (`retainOnDelete`) and the retirement step removes it once nothing mounts it
+     * (tools/adoption/retire-legacy-secrets.sh --rotated).
+     */
+    mountedByOtherStacks?: boolean;
 }
 
 /**
@@ -51,7 +58,7 @@ export class VersionedSecret extends pulumi.ComponentResource {
                     { label: "com.iklimco.managed-by", value: "pulumi" },
                 ],
             },
-            { parent: this, provider: args.provider, additionalSecretOutputs: ["data"] },
+            { parent: this, provider: args.provider, additionalSecretOutputs: ["data"], retainOnDelete: args.mountedByOtherStacks === true },
         );
         this.registerOutputs({ swarmName: this.swarmName, target: this.target });
     }
@@ -65,6 +72,7 @@ export interface GeneratedSecretArgs {
     length?: number;
     /** Character set: passwords avoid shell/URL-hostile characters so they survive connection strings. */
     special?: boolean;
+    mountedByOtherStacks?: boolean;
 }
 
 /**
@@ -75,5 +83,5 @@ export function generatedSecret(name: string, args: GeneratedSecretArgs, opts: p
     const value =
         args.fromConfig ??
         new random.RandomPassword(`${name}-value`, { length: args.length ?? 32, special: args.special ?? false }, { parent: opts.parent }).result;
-    return new VersionedSecret(name, { logicalName: args.logicalName, value, provider: args.provider }, opts);
+    return new VersionedSecret(name, { logicalName: args.logicalName, value, provider: args.provider, mountedByOtherStacks: args.mountedByOtherStacks }, opts);
 }

@@ -3,6 +3,7 @@
 // what Pulumi declares.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { SERVICE_IGNORE_CHANGES } from "./ownership";
 import { VersionedSecret } from "./secret";
 
 /**
@@ -228,7 +229,8 @@ export class ServiceBuilder {
                 // Step 15: `pulumi up` waits until every replica runs, so dependants start on a converged service.
                 convergeConfig: "global" in spec.mode ? undefined : { ...HOUSE_DEFAULTS.converge },
             },
-            { ...opts, provider: this.ctx.provider },
+            // Fields other actors own (./ownership.ts) are never diffed, whatever the caller ignores besides.
+            { ...opts, provider: this.ctx.provider, ignoreChanges: [...new Set([...(opts.ignoreChanges ?? []), ...SERVICE_IGNORE_CHANGES])].sort() },
         );
         this.built.push({ spec, service, swarmName });
         return service;

@@ -18,6 +18,16 @@ export function vaultAddress(cfg: PlatformConfig): string {
     return cfg.vault.address ?? `https://${vaultHostname(cfg)}:${cfg.vault.port}`;
 }
 
+/**
+ * The name the runner checks Vault's certificate for when `vault.address` connects by another name or an IP
+ * (`vault.runnerAccess: private`): always Vault's hostname, which the certificate covers. Undefined when the
+ * address already uses it.
+ */
+export function vaultTlsServerName(cfg: PlatformConfig): string | undefined {
+    const host = vaultHostname(cfg);
+    return new URL(vaultAddress(cfg)).hostname === host ? undefined : host;
+}
+
 export interface ServiceCredentials {
     policy: vault.Policy;
     role: vault.approle.AuthBackendRole;
@@ -62,6 +72,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                           },
                       }),
                 skipTlsVerify: cfg.vault.skipTlsVerify,
+                tlsServerName: vaultTlsServerName(cfg),
                 // The provider's child tokens are short-lived and bounded, so a leaked plan token is of little use.
                 maxLeaseTtlSeconds: 1200,
             },
@@ -98,6 +109,8 @@ export class VaultAccess extends pulumi.ComponentResource {
                 backend: this.approle.path,
                 dockerProvider: args.dockerProvider,
                 parent: this,
+                // The microservice's own stack mounts them (microservice/index.ts).
+                mountedByOtherStacks: true,
                 vaultProvider: this.provider,
             });
         }
@@ -119,6 +132,8 @@ export interface AppRoleWithSwarmSecretsArgs {
     vaultProvider: vault.Provider;
     dockerProvider: docker.Provider;
     parent: pulumi.Resource;
+    /** Another stack's services mount the Swarm secrets (a microservice's): a rotation keeps the old ones. */
+    mountedByOtherStacks?: boolean;
 }
 
 /**
@@ -149,16 +164,18 @@ export function appRoleWithSwarmSecrets(prefix: string, a: AppRoleWithSwarmSecre
     const secretId = new vault.approle.AuthBackendRoleSecretId(
         `${prefix}-secret-id`,
         { backend: a.backend, roleName: role.roleName, cidrLists: s.boundCidrs, tokenBoundCidrs: s.boundCidrs },
-        { ...p, additionalSecretOutputs: ["secretId", "accessor"] },
+        // Another stack's service logs in with it until its next deploy: a rotation leaves the old secret id valid
+        // until its secret_id_ttl (revoke it by accessor after that redeploy if it leaked; docs/runbook.md).
+        { ...p, additionalSecretOutputs: ["secretId", "accessor"], retainOnDelete: a.mountedByOtherStacks === true },
     );
     const roleIdSecret = new VersionedSecret(
         `${prefix}-role-id`,
-        { logicalName: `${a.secretPrefix}_vault_role_id`, value: pulumi.secret(role.roleId), provider: a.dockerProvider },
+        { logicalName: `${a.secretPrefix}_vault_role_id`, value: pulumi.secret(role.roleId), provider: a.dockerProvider, mountedByOtherStacks: a.mountedByOtherStacks },
         { parent: a.parent },
     );
     const secretIdSecret = new VersionedSecret(
         `${prefix}-secret-id-swarm`,
-        { logicalName: `${a.secretPrefix}_vault_secret_id`, value: pulumi.secret(secretId.secretId), provider: a.dockerProvider },
+        { logicalName: `${a.secretPrefix}_vault_secret_id`, value: pulumi.secret(secretId.secretId), provider: a.dockerProvider, mountedByOtherStacks: a.mountedByOtherStacks },
         { parent: a.parent },
     );
     return { policy, role, secretId, roleIdSecret, secretIdSecret };

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
 import { SwarmFoundation, VersionedSecret } from "../swarm";
-import { ADMIN_POLICY, APPROLE_PATH, VaultAccess, VaultCredentials, vaultAddress } from "./access";
+import { ADMIN_POLICY, APPROLE_PATH, VaultAccess, VaultCredentials, vaultAddress, vaultTlsServerName } from "./access";
 import { RootTokenRetirement } from "./retire-root";
 import { VaultInit, VaultReady } from "./bootstrap";
 import { adminPolicyHcl, vaultMembers } from "./hcl";
@@ -132,6 +132,7 @@ export class VaultConfiguration extends pulumi.ComponentResource {
                         address: vaultAddress(cfg),
                         rootToken: args.vault.rootToken,
                         skipTlsVerify: cfg.vault.skipTlsVerify,
+                        ...(vaultTlsServerName(cfg) ? { tlsServerName: vaultTlsServerName(cfg) } : {}),
                         policyName: ADMIN_POLICY,
                         policyHcl: adminPolicyHcl(cfg.vault.kvMount, APPROLE_PATH),
                         loginMount: PROGRAM_LOGIN_MOUNT,

@@ -17,6 +17,8 @@ export interface RetireRootInputs {
     address: string;
     rootToken: string;
     skipTlsVerify: boolean;
+    /** The name the certificate is checked for when `address` connects by another name or an IP. */
+    tlsServerName?: string;
     policyName: string;
     policyHcl: string;
     loginMount: string;
@@ -50,6 +52,7 @@ export async function retireRootToken(inputs: RetireRootInputs): Promise<{ roleI
                     method,
                     timeout: 15_000,
                     rejectUnauthorized: !inputs.skipTlsVerify,
+                    ...(inputs.tlsServerName ? { servername: inputs.tlsServerName } : {}),
                     headers: { ...(token ? { "X-Vault-Token": token } : {}), ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}) },
                 },
                 (res) => {
@@ -121,6 +124,7 @@ export interface RetireRootArgs {
     address: pulumi.Input<string>;
     rootToken: pulumi.Input<string>;
     skipTlsVerify: pulumi.Input<boolean>;
+    tlsServerName?: pulumi.Input<string>;
     policyName: pulumi.Input<string>;
     policyHcl: pulumi.Input<string>;
     loginMount: pulumi.Input<string>;

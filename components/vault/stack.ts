@@ -8,7 +8,7 @@ import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
 import { ServiceBuilder, ServiceSpec, VersionedSecret, onLabel, onNode } from "../swarm";
 import { ENTRYPOINT } from "./bootstrap";
-import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, serverConfigHcl } from "./hcl";
+import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, serverConfigHcl, vaultHostname } from "./hcl";
 
 /** The ServiceSpec of one member: pure, so tests and the stack-file renderer read the same thing. */
 export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: VaultMember[], unsealKey: VersionedSecret): ServiceSpec {
@@ -42,6 +42,9 @@ export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: Va
         },
         resources: { cpus: 1, memoryMb: 512, reserveCpus: 0.1, reserveMemoryMb: 128 },
         hostname: member.name,
+        // On the overlay every member also answers to Vault's public name, which the certificate covers
+        // (`*.<domain>`, and the step-10 placeholder): microservices use https://<vault.hostname>:<port>.
+        aliases: [vaultHostname(cfg)],
         stopGracePeriod: "30s",
     };
 }

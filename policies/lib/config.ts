@@ -5,11 +5,16 @@ import { PolicyPackConfig } from "@pulumi/policy";
 
 export interface StackFacts {
     nodes: { name: string; publicIp: string; labels: string[] }[];
+    /** The label of Vault's public record (`vault`), when the runner reaches Vault by its public name. */
+    vaultRecord?: string;
 }
 
 export function policyConfigFor(stack: StackFacts): PolicyPackConfig {
     const config: PolicyPackConfig = {
-        "dns-record-edge-only": { edgeIps: stack.nodes.filter((n) => n.labels.includes("edge")).map((n) => n.publicIp) },
+        "dns-record-edge-only": {
+            edgeIps: stack.nodes.filter((n) => n.labels.includes("edge")).map((n) => n.publicIp),
+            ...(stack.vaultRecord ? { vaultRecord: stack.vaultRecord, vaultIps: stack.nodes.filter((n) => n.labels.includes("vault")).map((n) => n.publicIp) } : {}),
+        },
     };
     if (stack.nodes.length < 2) {
         config["stateful-survives-node-loss"] = { enforcementLevel: "advisory", minMembers: 3 };

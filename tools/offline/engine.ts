@@ -33,6 +33,18 @@ export interface RecordedResource {
     secretInputs: string[];
     /** Steps this resource realises, its own or inherited from the nearest ancestor that has one. */
     steps: number[];
+    /** The resource options the engine acts on when it diffs, replaces and deletes (as registered). */
+    options: RecordedOptions;
+}
+
+export interface RecordedOptions {
+    /** Input property paths the engine keeps from the old state instead of diffing (`taskSpec.forceUpdate`). */
+    ignoreChanges: string[];
+    /** The engine drops the resource from state without asking the provider to delete it. */
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    protect: boolean;
+    replaceOnChanges: string[];
 }
 
 export interface Evaluation {
@@ -130,6 +142,13 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         req.getPropertydependenciesMap().forEach((deps: any) => propertyDeps.push(...deps.getUrnsList()));
         const dependencies: string[] = [...new Set<string>(req.getDependenciesList())].sort();
         const providerRef: string = req.getProvider() ?? "";
+        const options: RecordedOptions = {
+            ignoreChanges: [...req.getIgnorechangesList()].sort(),
+            retainOnDelete: req.getRetainondelete() === true,
+            deleteBeforeReplace: req.getDeletebeforereplace() === true,
+            protect: req.getProtect() === true,
+            replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
+        };
         register(req, (err: any, resp: any) => {
             pending--;
             if (err) {
@@ -148,6 +167,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
                     plainInputs,
                     secretInputs: secretInputs.sort(),
                     steps: [],
+                    options,
                 });
             }
             callback(err, resp);
@@ -158,7 +178,8 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     const programPath = opts.program ?? path.join(REPO_ROOT, "index.ts");
     let programExports: Record<string, unknown>;
     try {
-        programExports = require(programPath);
+        // A program may export a promise of its outputs (microservice/index.ts reads StackReference values first).
+        programExports = await Promise.resolve(require(programPath));
     } catch (err) {
         // Tests use this to show a config error stops the program before anything is registered.
         if (err && typeof err === "object") (err as { resourcesRegistered?: number }).resourcesRegistered = records.length + pending;

@@ -2,6 +2,8 @@
 // same validation args the Pulumi analyzer builds, and the policy config the stack implies (edge addresses).
 import { PolicyPackConfig } from "@pulumi/policy";
 import { POLICIES } from "../../policies/all";
+import { CONFIG_NAMESPACE, parseRawValue, validateSettings } from "../../components/config";
+import { vaultRecordLabel } from "../../components/dns/names";
 import { policyConfigFor } from "../../policies/lib/config";
 import { PlannedResource, PolicyRun, Violation, runPolicies } from "../../policies/lib/run";
 import { Evaluation } from "./engine";
@@ -40,7 +42,14 @@ export function policyConfigFromStack(config: Record<string, string>): PolicyPac
     } catch {
         nodes = [];
     }
-    return policyConfigFor({ nodes: nodes.map((n) => ({ name: n.name, publicIp: n.publicIp, labels: n.labels ?? [] })) });
+    // Vault's public record, as the DNS component derives it from the validated settings (none if they are invalid:
+    // the program then fails before any record anyway).
+    let vaultRecord: string | undefined;
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) if (k.startsWith(`${CONFIG_NAMESPACE}:`)) raw[k.slice(CONFIG_NAMESPACE.length + 1)] = parseRawValue(v);
+    const { settings } = validateSettings(raw, new Set(Object.keys(raw)));
+    if (settings) vaultRecord = vaultRecordLabel(settings);
+    return policyConfigFor({ nodes: nodes.map((n) => ({ name: n.name, publicIp: n.publicIp, labels: n.labels ?? [] })), vaultRecord });
 }
 
 export async function evaluatePolicies(ev: Evaluation, config: PolicyPackConfig): Promise<PolicyReport> {
