@@ -157,8 +157,12 @@ export class OpenBaoServer {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 
-    /** One request to the HTTP API, verified against the test CA. Never throws on an HTTP status. */
-    api(method: string, apiPath: string, body?: unknown, token?: string): Promise<ApiResponse> {
+    /**
+     * One request to the HTTP API, verified against the test CA. Never throws on an HTTP status. `from` binds
+     * the client socket to that loopback address (any of 127.0.0.0/8), so a test can call from inside or
+     * outside a bound CIDR. `timeoutMs` bounds the request (10 s; initialisation on a busy machine takes longer).
+     */
+    api(method: string, apiPath: string, body?: unknown, token?: string, from?: string, timeoutMs = 10_000): Promise<ApiResponse> {
         const payload = body === undefined ? undefined : JSON.stringify(body);
         return new Promise((resolve, reject) => {
             const req = https.request(
@@ -169,8 +173,9 @@ export class OpenBaoServer {
                     path: apiPath,
                     ca: fs.readFileSync(this.ca.caCert),
                     servername: "localhost",
+                    ...(from ? { localAddress: from } : {}),
                     headers: { ...(token ? { "X-Vault-Token": token } : {}), ...(payload ? { "Content-Type": "application/json" } : {}) },
-                    timeout: 10_000,
+                    timeout: timeoutMs,
                 },
                 (res) => {
                     let text = "";
@@ -206,7 +211,9 @@ export class OpenBaoServer {
 
     /** Initialises with one Shamir share (the operators' layout) and unseals; returns the answer. */
     async initAndUnseal(): Promise<{ unsealKey: string; rootToken: string }> {
-        const init = await this.api("PUT", "/v1/sys/init", { secret_shares: 1, secret_threshold: 1 });
+        // Initialisation generates the keys and writes the first Raft entries: slow on a loaded machine, and not
+        // safe to repeat after a timeout (the first call may have initialised it), hence one long call.
+        const init = await this.api("PUT", "/v1/sys/init", { secret_shares: 1, secret_threshold: 1 }, undefined, undefined, 120_000);
         if (init.status !== 200) throw new Error(`sys/init: ${init.status} ${init.text}`);
         const unsealKey: string = init.body.keys_base64[0];
         await this.unseal(unsealKey);
