@@ -30,6 +30,14 @@ const imageRef = z
         message: "an image reference with an explicit tag or digest (untagged means :latest)",
     });
 const positiveInt = z.int().min(1);
+// One SSH public key line as `ssh-keyscan` prints it after the host name: `<type> <base64>[ comment]`.
+const sshHostKey = z
+    .string()
+    .trim()
+    .regex(
+        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$/,
+        "one SSH host public key line `<type> <base64>`, e.g. the output of `ssh-keyscan -t ed25519 <manager> | cut -d' ' -f2-`",
+    );
 
 const nodeSchema = z.strictObject({
     name: dnsLabel,
@@ -82,6 +90,10 @@ export const settingsSchema = z
         docker: z.strictObject({
             host: z.string().regex(/^(ssh:\/\/[^@\s]+@[^:\s]+(:\d+)?|unix:\/\/\/\S+|tcp:\/\/\S+)$/, "ssh://user@host[:port], unix:///path or tcp://host:port"),
             sshOpts: z.array(z.string()).default([]),
+            // The manager's SSH host public key, one `<type> <base64>` line (as in known_hosts without the host
+            // name). The command provider (@pulumi/command remote.Command) verifies the server against it and
+            // ignores host keys when it is missing, so it is required for an ssh:// host (docs/dependencies.md).
+            hostKey: sshHostKey.optional(),
         }),
         registry: z.strictObject({
             server: hostname,
@@ -184,6 +196,15 @@ export const settingsSchema = z
             }
             svcSeen.add(m.name);
         });
+        if (c.docker.host.startsWith("ssh://") && !c.docker.hostKey) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["docker", "hostKey"],
+                message:
+                    "the manager's SSH host key when docker.host is ssh:// (without it the command provider accepts any host key); get it with `ssh-keyscan -t ed25519 <manager> | cut -d' ' -f2-` and compare its `ssh-keygen -lf` fingerprint with the node's console",
+                input: undefined,
+            });
+        }
         if (c.registry.auth && !c.registry.username) {
             ctx.addIssue({ code: "custom", path: ["registry", "username"], message: "a Harbor user name when registry.auth is true", input: undefined });
         }
