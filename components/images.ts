@@ -24,8 +24,10 @@ export interface ImageContract {
     /** The upstream image (or, for the operators' own, what it is built from). */
     upstream: string;
     base: ImageBase;
-    /** The image's own ENTRYPOINT + CMD, which runs when a service sets no command. */
-    defaultCommand: string[];
+    /** The image's own ENTRYPOINT: a service's command replaces it (then its args replace `cmd`). */
+    entrypoint: string[];
+    /** The image's own CMD: the arguments of the entrypoint (or the command, with no entrypoint). */
+    cmd: string[];
     /** Command name (as the program calls it, bare for PATH lookup) -> absolute path in the image. */
     executables: Record<string, string>;
     /** What this list relies on: the upstream Dockerfile lines or documents read. */
@@ -53,7 +55,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "etcd",
         upstream: "gcr.io/etcd-development/etcd (quay.io/coreos/etcd) v3.5.x, mirrored to Harbor",
         base: "distroless",
-        defaultCommand: ["/usr/local/bin/etcd"],
+        entrypoint: [],
+        cmd: ["/usr/local/bin/etcd"],
         // Health check: `etcdctl endpoint health` in exec form (no shell, no wget in this image).
         executables: { "/usr/local/bin/etcd": "/usr/local/bin/etcd", "/usr/local/bin/etcdctl": "/usr/local/bin/etcdctl" },
         evidence:
@@ -63,7 +66,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "patroni",
         upstream: "the operators' own image: PostgreSQL 16 (Debian) with Patroni 4.0.4 installed by pip",
         base: "debian",
-        defaultCommand: ["patroni"],
+        entrypoint: [],
+        cmd: ["patroni"],
         // Entrypoint: sh -c patroni-entrypoint.sh (cat, then exec patroni); health check: python3's urllib.
         executables: { ...essentials(["sh", "cat"]), patroni: "/usr/local/bin/patroni", python3: "/usr/bin/python3" },
         evidence: "Patroni is a Python program: python3 is in every image that runs it; the image is Debian-based (postgres:16), so dash and coreutils are there.",
@@ -72,7 +76,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "mongodb",
         upstream: "mongo:7.0.14 (Docker official image), mirrored to Harbor",
         base: "debian",
-        defaultCommand: ["docker-entrypoint.sh", "mongod"],
+        entrypoint: ["docker-entrypoint.sh"],
+        cmd: ["mongod"],
         // The service keeps the image's entrypoint (mongod args); health check: mongosh; one-shot jobs
         // (replica set, db init): bash -c mongo-entry.sh, which runs mongosh.
         executables: {
@@ -88,7 +93,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "rabbitmq",
         upstream: "rabbitmq:3.13.7-management (Docker official image, Ubuntu), mirrored to Harbor",
         base: "debian",
-        defaultCommand: ["docker-entrypoint.sh", "rabbitmq-server"],
+        entrypoint: ["docker-entrypoint.sh"],
+        cmd: ["rabbitmq-server"],
         // Entrypoint: sh -c rabbitmq-entrypoint.sh; health check: rabbitmq-diagnostics; setup job: bash -c rabbitmq-setup.sh.
         executables: {
             ...essentials(["sh", "bash", "awk", "cat", "chmod", "date", "grep", "mktemp", "mv", "sleep"]),
@@ -104,7 +110,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "apisix",
         upstream: "apache/apisix:3.11.0-debian, mirrored to Harbor",
         base: "debian",
-        defaultCommand: ["/docker-entrypoint.sh", "docker-start"],
+        entrypoint: ["/docker-entrypoint.sh"],
+        cmd: ["docker-start"],
         // Entrypoint: sh -c apisix-entrypoint.sh (cat, mv, exec /docker-entrypoint.sh); health check: bash's
         // /dev/tcp (builtins only): the image has neither curl nor wget.
         executables: { ...essentials(["sh", "bash", "cat", "mv"]), "/docker-entrypoint.sh": "/docker-entrypoint.sh" },
@@ -115,7 +122,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "apisixInit",
         upstream: "the operators' own image (the APISIX route initialiser, a Spring application)",
         base: "debian",
-        defaultCommand: ["(the image's own command)"],
+        entrypoint: [],
+        cmd: [],
         // Step 19 runs the image's own command (no entry script): the program names nothing inside it.
         executables: {},
         evidence: "components/init (ApisixInit) runs it with no entry script: the image's own ENTRYPOINT/CMD.",
@@ -124,7 +132,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "swag",
         upstream: "lscr.io/linuxserver/swag:3.1.0, mirrored to Harbor",
         base: "alpine",
-        defaultCommand: ["/init"],
+        entrypoint: ["/init"],
+        cmd: [],
         // Health check: busybox wget against the default site's /healthz.
         executables: { wget: "/usr/bin/wget", "/init": "/init" },
         evidence: "linuxserver/docker-swag Dockerfile: FROM ghcr.io/linuxserver/baseimage-alpine-nginx (Alpine: busybox wget); s6-overlay's /init is the entrypoint.",
@@ -133,7 +142,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "grafana",
         upstream: "grafana/grafana:11.3.1 (the Alpine variant; -ubuntu tags differ), mirrored to Harbor",
         base: "alpine",
-        defaultCommand: ["/run.sh"],
+        entrypoint: ["/run.sh"],
+        cmd: [],
         // Health check: busybox wget against /api/health.
         executables: { wget: "/usr/bin/wget", "/run.sh": "/run.sh" },
         evidence:
@@ -143,7 +153,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "vault",
         upstream: "hashicorp/vault:1.18.2, mirrored to Harbor",
         base: "alpine",
-        defaultCommand: ["docker-entrypoint.sh", "server", "-dev"],
+        entrypoint: ["docker-entrypoint.sh"],
+        cmd: ["server", "-dev"],
         // Entrypoint: sh -c vault-entrypoint.sh (busybox tools, su-exec, vault); health check: busybox wget
         // over TLS; bootstrap jobs: sh -s vault-init.sh / vault-ready.sh (wget, busybox tools).
         executables: {
@@ -158,7 +169,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "certTools",
         upstream: "the operators' own image: Alpine with openssl, curl and the Docker CLI",
         base: "alpine",
-        defaultCommand: ["/bin/sh"],
+        entrypoint: [],
+        cmd: ["/bin/sh"],
         // cert-reloader, cert-distributor, the Vault backup and their health checks; step 10's placeholder and
         // step 20's checks run in it as one-shot jobs.
         executables: {
@@ -177,7 +189,8 @@ export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
         key: "dbInit",
         upstream: "the operators' own image: Debian with the PostgreSQL 16 client",
         base: "debian",
-        defaultCommand: ["/bin/bash"],
+        entrypoint: [],
+        cmd: ["/bin/bash"],
         // Step 22's PostgreSQL job: bash -c postgres-init.sh, which runs psql.
         executables: { ...essentials(["bash", "cat", "chmod", "date", "mktemp", "sleep"]), psql: "/usr/bin/psql" },
         evidence: "The operators' Dockerfile (FROM debian; apt-get install postgresql-client-16): psql plus Debian's essential tools.",

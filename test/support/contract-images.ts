@@ -23,6 +23,7 @@ import { dockerOk } from "./docker";
 
 const PRIVATE = "/.standin";
 const PRIVATE_BUSYBOX = `${PRIVATE}/busybox`;
+const TLS_HELPER_DIR = `${PRIVATE}/tls`;
 const APPLETS = new Set(execFileSync("busybox", ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean));
 
 function which(bin: string): string {
@@ -210,6 +211,7 @@ export function ensureContractImage(key: ImageKey, prefix = "iklimco-contract"):
         fs.chmodSync(path.join(root, "tmp"), 0o1777);
         let needsPrivate = false;
         let alpineBusybox = false;
+        let tlsHelper = false;
         for (const [name, p] of Object.entries(c.executables)) {
             const fake = fakes[p];
             const base = path.basename(p);
@@ -242,14 +244,25 @@ export function ensureContractImage(key: ImageKey, prefix = "iklimco-contract"):
         }
         if (alpineBusybox) {
             copyInto(root, which("busybox"), "/bin/busybox");
-            // Alpine's busybox wget does TLS through ssl_client (alpine-base ships it).
-            if (Object.keys(c.executables).includes("wget")) fs.symlinkSync("/bin/busybox", path.join(root, "usr/bin/ssl_client"));
+            // Alpine's busybox wget speaks TLS through ssl_client, an OpenSSL-based helper (alpine-base ships
+            // it). Debian's busybox has no such helper (its own TLS code is refused by Go servers: "missing
+            // signature_algorithms"), but uses `openssl s_client` when it finds one: the host's openssl, alone
+            // in a directory at the very end of PATH, stands for ssl_client.
+            if ("wget" in c.executables) {
+                const openssl = which("openssl");
+                copyInto(root, openssl, `${TLS_HELPER_DIR}/openssl`);
+                for (const l of sharedLibraries(openssl)) copyInto(root, l);
+                copyInto(root, "/usr/lib/ssl/openssl.cnf");
+                tlsHelper = true;
+            }
         }
         if (needsPrivate) {
             copyInto(root, which("busybox"), PRIVATE_BUSYBOX);
             fs.mkdirSync(path.join(root, PRIVATE, "bin"), { recursive: true });
             for (const a of ["mkdir", "dirname", "httpd", "grep", "mktemp"]) fs.symlinkSync(PRIVATE_BUSYBOX, path.join(root, PRIVATE, "bin", a));
         }
+        // Debian's openssl reads OPENSSLDIR/openssl.cnf (Alpine's package ships its own /etc/ssl/openssl.cnf).
+        if ("openssl" in c.executables) copyInto(root, "/usr/lib/ssl/openssl.cnf");
         if (key === "apisix") fs.mkdirSync(path.join(root, "usr/local/apisix/conf"), { recursive: true });
         if (key === "etcd") {
             // etcd's Dockerfile: WORKDIR /var/lib/etcd, and nsswitch.conf for Go's resolver.
@@ -266,11 +279,10 @@ export function ensureContractImage(key: ImageKey, prefix = "iklimco-contract"):
         if (dockerOk(["image", "inspect", tag])) return { tag, plan };
         const tar = spawnSync("tar", ["-C", root, "-c", "."], { maxBuffer: 1024 * 1024 * 1024 });
         if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-        const changes = ["-c", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/rabbitmq/sbin"];
-        const def = c.defaultCommand.filter((a) => !a.startsWith("("));
-        // docker-library style: the first word is the ENTRYPOINT, the rest the CMD a service's args replace.
-        if (def.length) changes.push("-c", `ENTRYPOINT ${JSON.stringify(def.slice(0, 1))}`);
-        if (def.length > 1) changes.push("-c", `CMD ${JSON.stringify(def.slice(1))}`);
+        const PATH = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/rabbitmq/sbin${tlsHelper ? `:${TLS_HELPER_DIR}` : ""}`;
+        const changes = ["-c", `ENV PATH=${PATH}`];
+        if (c.entrypoint.length) changes.push("-c", `ENTRYPOINT ${JSON.stringify(c.entrypoint)}`);
+        if (c.cmd.length) changes.push("-c", `CMD ${JSON.stringify(c.cmd)}`);
         if (key === "etcd") changes.push("-c", "WORKDIR /var/lib/etcd");
         execFileSync("docker", ["import", ...changes, "-", tag], { input: tar.stdout, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 1024 * 1024 * 1024 });
         return { tag, plan };

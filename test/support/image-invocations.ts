@@ -72,8 +72,14 @@ export function invocationsOf(ev: Evaluation, images: Record<ImageKey, string>):
         else throw new Error(`${s.name}: health check ${JSON.stringify(hc)} is neither CMD nor CMD-SHELL`);
         const argv: string[] = [...(c.commands ?? []), ...(c.args ?? [])];
         if ((c.commands ?? []).length) out.push({ where: `${s.name} command`, image, argv });
-        // No command: the image's own entrypoint runs, with the args as its command (mongod).
-        else out.push({ where: `${s.name} image command`, image, argv: c.args?.length ? c.args : IMAGE_CONTRACTS[image].defaultCommand });
+        else {
+            // No command: the image's own entrypoint runs, with the args (or the image's CMD) as its arguments,
+            // which docker-library entrypoints exec (mongod).
+            const own = IMAGE_CONTRACTS[image];
+            if (own.entrypoint.length) out.push({ where: `${s.name} image entrypoint`, image, argv: own.entrypoint });
+            const rest = c.args?.length ? c.args : own.cmd;
+            if (rest.length) out.push({ where: `${s.name} image command`, image, argv: rest });
+        }
         for (const [k, v] of Object.entries<string>(c.env ?? {})) {
             if (k.endsWith("_SCRIPT")) out.push({ where: `${s.name} env ${k}`, image, argv: ["/bin/sh", "-c", v] });
         }
