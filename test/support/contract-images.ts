@@ -24,7 +24,12 @@ import { dockerOk } from "./docker";
 const PRIVATE = "/.standin";
 const PRIVATE_BUSYBOX = `${PRIVATE}/busybox`;
 const TLS_HELPER_DIR = `${PRIVATE}/tls`;
-const APPLETS = new Set(execFileSync("busybox", ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean));
+let applets: Set<string> | undefined;
+/** Busybox's applets (read on first use: importing this module needs no busybox). */
+function isApplet(name: string): boolean {
+    applets ??= new Set(execFileSync(which("busybox"), ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean));
+    return applets.has(name);
+}
 
 function which(bin: string): string {
     for (const dir of ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
@@ -220,7 +225,7 @@ export function ensureContractImage(key: ImageKey, prefix = "iklimco-contract"):
                 plan.files.push({ path: p, from: `documented-contract stand-in: ${fake.contract}` });
                 if (fake.text.startsWith(`#!${PRIVATE_BUSYBOX}`)) needsPrivate = true;
                 hash.update(fake.text);
-            } else if (c.base === "alpine" && APPLETS.has(base)) {
+            } else if (c.base === "alpine" && isApplet(base)) {
                 fs.mkdirSync(path.join(root, path.dirname(p)), { recursive: true });
                 fs.symlinkSync("/bin/busybox", path.join(root, p));
                 alpineBusybox = true;
