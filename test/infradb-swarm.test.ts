@@ -23,7 +23,7 @@ import { readStackConfig } from "../tools/offline/stack-config";
 const STACK = `tinfra-${process.pid}`;
 const LABELS = ["etcd", "db", "mq", "gateway", "edge", "monitoring"];
 
-describe("infra/DB stack on a real swarm (contract-true stand-in images; documented-contract stand-ins for MongoDB, RabbitMQ, APISIX, Grafana, SWAG, Patroni servers)", function () {
+describe("infra/DB stack on a real swarm (contract-true stand-in images; real etcd and Patroni, documented-contract stand-ins for the MongoDB, RabbitMQ, APISIX, Grafana and SWAG servers)", function () {
     this.timeout(600_000);
     const created = { secrets: [] as string[], labels: [] as string[], network: "", stack: false, volumes: [] as string[], dir: "" };
     let node = "";
@@ -158,6 +158,10 @@ describe("infra/DB stack on a real swarm (contract-true stand-in images; documen
         expect(dockerOk(["exec", etcdId, "/bin/sh", "-c", "true"])).to.equal(false);
         expect(dockerOk(["exec", etcdId, ...httpCheck("http://127.0.0.1:2379/health").slice(1)])).to.equal(false);
         expect(dockerOk(["exec", containerOf(`${STACK}_apisix`), "curl", "-fsS", "http://127.0.0.1:7085/status/ready"])).to.equal(false);
+        // Patroni is the real one (Debian's, with PostgreSQL) on the real etcd: the one member leads a running primary.
+        const patroniId = containerOf(`${STACK}_patroni-1`);
+        const primary = spawnSync("docker", ["exec", patroniId, "python3", "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8008/primary', timeout=4).status)"], { encoding: "utf8" });
+        expect(primary.stdout.trim(), primary.stderr).to.equal("200");
         // `$` survives the stack file's interpolation: Swarm runs exactly the health check that was rendered.
         const apisix = JSON.parse(docker(["service", "inspect", `${STACK}_apisix`]))[0].Spec;
         expect(apisix.TaskTemplate.ContainerSpec.Healthcheck.Test).to.deep.equal(rendered.services.apisix.healthcheck.test);

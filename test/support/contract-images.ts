@@ -6,8 +6,9 @@
 //   - Debian's own binary, with the shared libraries `ldd` lists, where the upstream image is Debian/Ubuntu
 //     (`sh` is dash there) or the tool is the real thing here (etcd, etcdctl, python3, openssl, curl, docker;
 //     `vault` is OpenBao's static `bao`, Vault's open-source fork with the same CLI and HTTP API);
-//   - for servers that do not exist on this machine (MongoDB, RabbitMQ's server, APISIX, Grafana, SWAG's
-//     nginx/s6, Patroni's PostgreSQL), a documented-contract stand-in at the contract's path: it checks what the
+//   - the image's own server where it is real here (Patroni with PostgreSQL: REAL_SERVERS);
+//   - for servers that do not exist on this machine or are not run in a container here (MongoDB, RabbitMQ's
+//     server, APISIX, Grafana, SWAG's nginx/s6), a documented-contract stand-in at the contract's path: it checks what the
 //     real one requires of its environment and answers what its health check asks, as the upstream documents.
 //     Those stand-ins run on a private busybox at /.standin/busybox (off PATH, not under any contract name), so
 //     a health check or script that needs anything its contract does not list still fails.
@@ -142,24 +143,73 @@ const FAKES: Partial<Record<ImageKey, Record<string, Fake>>> = {
             text: sh([serve(80, ["/healthz"])].join("\n")),
         },
     },
+};
+
+/** What an image's own program needs beyond the contract (it runs it, the program does not), real here. */
+interface RealServer {
+    /** Adds the server's files to the root; returns what it stands for. */
+    add(root: string): string;
+    /** Extra PATH entries, user and environment of the image. */
+    path?: string[];
+    user?: string;
+    env?: Record<string, string>;
+}
+
+/** Copies a directory tree (regular files and symlinks), with the libraries its ELF files load. */
+function copyTree(root: string, dir: string, skip: Set<string> = new Set()): void {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (skip.has(e.name)) continue;
+        if (e.isDirectory()) copyTree(root, p, skip);
+        else if (e.isSymbolicLink()) {
+            const dest = path.join(root, p);
+            fs.mkdirSync(path.dirname(dest), { recursive: true });
+            if (!fs.existsSync(dest)) fs.symlinkSync(fs.readlinkSync(p), dest);
+        } else if (e.isFile()) {
+            copyInto(root, p);
+            if (/\.so(\.|$)/.test(e.name) || (fs.statSync(p).mode & 0o111 && isElf(p))) for (const l of sharedLibraries(p)) copyInto(root, l);
+        }
+    }
+}
+
+function isElf(file: string): boolean {
+    const fd = fs.openSync(file, "r");
+    try {
+        const b = Buffer.alloc(4);
+        fs.readSync(fd, b, 0, 4, 0);
+        return b.toString("latin1") === "\x7fELF";
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+const PG = "/usr/lib/postgresql/15";
+const REAL_SERVERS: Partial<Record<ImageKey, RealServer>> = {
+    // The patroni image runs Patroni (a Python program, the contract's `patroni`) and PostgreSQL under it:
+    // Debian's Patroni and PostgreSQL 15 (the image has 16; the program names no PostgreSQL binary), the
+    // postgres user as uid 999 (as the service's secret mounts expect) owning the data root.
     patroni: {
-        "/usr/local/bin/patroni": {
-            contract: "patroni <config>: reads the config and the superuser/replication passwords from its environment; its REST API answers /health on 8008",
-            // python3 is in the patroni image's contract: the stand-in uses only it.
-            text: [
-                "#!/usr/bin/python3",
-                "import http.server, os, sys",
-                "conf = open(sys.argv[1]).read()",
-                "assert 'restapi' in conf, 'no restapi section'",
-                "for v in ('PATRONI_SUPERUSER_PASSWORD', 'PATRONI_REPLICATION_PASSWORD'):",
-                "    assert os.environ.get(v), v + ' is not set'",
-                "class H(http.server.BaseHTTPRequestHandler):",
-                "    def do_GET(self):",
-                "        self.send_response(200 if self.path == '/health' else 404); self.end_headers(); self.wfile.write(b'{}')",
-                "http.server.HTTPServer(('0.0.0.0', 8008), H).serve_forever()",
-                "",
-            ].join("\n"),
+        add(root) {
+            copyInto(root, "/usr/bin/patroni", "/usr/local/bin/patroni");
+            copyTree(root, "/usr/lib/python3/dist-packages", new Set(["__pycache__"]));
+            copyTree(root, PG);
+            copyTree(root, "/usr/share/postgresql/15");
+            // initdb needs the C.UTF-8 locale (LANG below); Debian keeps it in /usr/lib/locale/C.utf8.
+            if (fs.existsSync("/usr/lib/locale/C.utf8")) copyTree(root, "/usr/lib/locale/C.utf8");
+            // Python's cryptography (imported by Patroni's dependencies) loads OpenSSL's config and modules.
+            copyInto(root, "/usr/lib/ssl/openssl.cnf");
+            for (const d of ["/usr/lib/x86_64-linux-gnu/ossl-modules", "/usr/lib/x86_64-linux-gnu/engines-3"]) if (fs.existsSync(d)) copyTree(root, d);
+            for (const d of ["home/postgres/pgdata", "var/run/postgresql"]) {
+                fs.mkdirSync(path.join(root, d), { recursive: true });
+                fs.chownSync(path.join(root, d), 999, 999);
+                fs.chmodSync(path.join(root, d), 0o700);
+            }
+            fs.chownSync(path.join(root, "home/postgres"), 999, 999);
+            return `Debian's Patroni and PostgreSQL 15 (${PG}/bin on PATH), user postgres (999)`;
         },
+        path: [`${PG}/bin`],
+        user: "999:999",
+        env: { LANG: "C.UTF-8", HOME: "/home/postgres" },
     },
 };
 
@@ -266,6 +316,11 @@ export function ensureContractImage(key: ImageKey, prefix = "iklimco-contract"):
             fs.mkdirSync(path.join(root, PRIVATE, "bin"), { recursive: true });
             for (const a of ["mkdir", "dirname", "httpd", "grep", "mktemp"]) fs.symlinkSync(PRIVATE_BUSYBOX, path.join(root, PRIVATE, "bin", a));
         }
+        const real = REAL_SERVERS[key];
+        if (real) {
+            plan.files.push({ path: "(the image's own server)", from: real.add(root) });
+            hash.update(JSON.stringify({ ...real, add: undefined }));
+        }
         // Debian's openssl reads OPENSSLDIR/openssl.cnf (Alpine's package ships its own /etc/ssl/openssl.cnf).
         if ("openssl" in c.executables) copyInto(root, "/usr/lib/ssl/openssl.cnf");
         if (key === "apisix") fs.mkdirSync(path.join(root, "usr/local/apisix/conf"), { recursive: true });
@@ -276,16 +331,18 @@ export function ensureContractImage(key: ImageKey, prefix = "iklimco-contract"):
         }
         fs.writeFileSync(
             path.join(root, "etc/passwd"),
-            "root:x:0:0:root:/root:/bin/sh\nvault:x:100:1000:vault:/home/vault:/sbin/nologin\ngrafana:x:472:0::/home/grafana:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/bin/false\n",
+            "root:x:0:0:root:/root:/bin/sh\nvault:x:100:1000:vault:/home/vault:/sbin/nologin\ngrafana:x:472:0::/home/grafana:/sbin/nologin\npostgres:x:999:999:postgres:/home/postgres:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
         );
-        fs.writeFileSync(path.join(root, "etc/group"), "root:x:0:\nvault:x:1000:vault\nnogroup:x:65534:\n");
+        fs.writeFileSync(path.join(root, "etc/group"), "root:x:0:\nvault:x:1000:vault\npostgres:x:999:\nnogroup:x:65534:\n");
         hash.update(JSON.stringify(plan));
         const tag = `${prefix}/${key.toLowerCase()}:${hash.digest("hex").slice(0, 12)}`;
         if (dockerOk(["image", "inspect", tag])) return { tag, plan };
         const tar = spawnSync("tar", ["-C", root, "-c", "."], { maxBuffer: 1024 * 1024 * 1024 });
         if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-        const PATH = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/rabbitmq/sbin${tlsHelper ? `:${TLS_HELPER_DIR}` : ""}`;
+        const PATH = ["/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/rabbitmq/sbin", ...(real?.path ?? []), ...(tlsHelper ? [TLS_HELPER_DIR] : [])].join(":");
         const changes = ["-c", `ENV PATH=${PATH}`];
+        for (const [k, v] of Object.entries(real?.env ?? {})) changes.push("-c", `ENV ${k}=${v}`);
+        if (real?.user) changes.push("-c", `USER ${real.user}`);
         if (c.entrypoint.length) changes.push("-c", `ENTRYPOINT ${JSON.stringify(c.entrypoint)}`);
         if (c.cmd.length) changes.push("-c", `CMD ${JSON.stringify(c.cmd)}`);
         if (key === "etcd") changes.push("-c", "WORKDIR /var/lib/etcd");
