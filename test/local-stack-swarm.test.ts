@@ -54,9 +54,11 @@ describe("local stack on a real swarm: its compose export, contract-true stand-i
         if (created.stacks) spawnSync("docker", ["stack", "rm", STACK], { stdio: "ignore" });
         for (const s of docker(["service", "ls", "--format", "{{.Name}}", "--filter", `name=${STACK}_`]).split("\n").filter(Boolean)) dockerOk(["service", "rm", s]);
         for (let i = 0; i < 90; i++) {
-            if (!docker(["ps", "-aq", "--filter", `name=${STACK}_`])) break;
+            if (!docker(["ps", "-q", "--filter", `name=${STACK}_`])) break;
             await sleep(1000);
         }
+        // Exited task containers of the one-shot jobs (step 10's node job) linger until Swarm collects them.
+        for (const c of docker(["ps", "-aq", "--filter", `name=${STACK}_`]).split("\n").filter(Boolean)) dockerOk(["rm", "-f", c]);
         for (const v of docker(["volume", "ls", "-q", "--filter", `name=${STACK}_`]).split("\n").filter(Boolean)) {
             for (let i = 0; i < 10 && !dockerOk(["volume", "rm", v]); i++) await sleep(1000);
         }
