@@ -74,6 +74,13 @@ const image = (example: string) =>
         if (!hasTag && digest === undefined) return "no tag: untagged means :latest";
         return undefined;
     });
+// One SSH public key line as `ssh-keyscan` prints it after the host name: `<type> <base64>[ comment]`.
+const SSH_HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$/;
+const sshHostKey = text(
+    "one SSH host public key line `<type> <base64>` (ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa), the output of `ssh-keyscan -t ed25519 <manager> | cut -d' ' -f2-`",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOM1VkxcKQkwy8Bvs6h6Rh4m4Yd2pXo8g5b2z4Qb7mzd",
+    (s) => test(SSH_HOST_KEY.test(s.trim())),
+);
 
 // Swarm limits: a service is `<stackName>_<name>` (63 characters at most), a secret `<name>_<suffix>` (64); a
 // microservice's longest secret is `<name>_rabbitmq_password_<8 hex>`, so its name has 37 characters at most.
@@ -242,8 +249,12 @@ export const settingsSchema = z
                     "a list of ssh option words",
                     "[-o, StrictHostKeyChecking=yes]",
                 ).default([]),
+                // The manager's SSH host public key, one `<type> <base64>` line (as in known_hosts without the host
+                // name). The command provider (@pulumi/command remote.Command) verifies the server against it and
+                // ignores host keys when it is missing, so it is required for an ssh:// host (docs/dependencies.md).
+                hostKey: withDoc(sshHostKey, "one SSH host public key line <type> <base64>", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOM1VkxcKQkwy8Bvs6h6Rh4m4Yd2pXo8g5b2z4Qb7mzd", "none; required when docker.host is ssh://").optional(),
             }),
-            "a map with host (and sshOpts)",
+            "a map with host (and sshOpts, hostKey)",
             "{ host: ssh://deploy@203.0.113.11:22 }",
         ),
         registry: withDoc(
@@ -443,6 +454,15 @@ function crossKeyRules(c: Loose, ctx: { addIssue: (i: { code: "custom"; path: (s
             else databases.set(db, i);
         }
     });
+    const docker = isObj(c.docker) ? c.docker : {};
+    if (typeof docker.host === "string" && docker.host.startsWith("ssh://") && docker.hostKey === undefined) {
+        add({
+            path: ["docker", "hostKey"],
+            message:
+                "the manager's SSH host key when docker.host is ssh:// (without it the command provider accepts any host key); get it with `ssh-keyscan -t ed25519 <manager> | cut -d' ' -f2-` and compare its `ssh-keygen -lf` fingerprint with the node's console",
+            input: undefined,
+        });
+    }
     const registry = isObj(c.registry) ? c.registry : undefined;
     if (registry && registry.auth !== false && registry.username === undefined) {
         add({ path: ["registry", "username"], message: "a Harbor user name when registry.auth is true, e.g. robot$iklimco+deploy (or auth: false for a registry without login)", input: undefined });

@@ -16,7 +16,7 @@ export interface StepDefinition {
 export const STEPS: readonly StepDefinition[] = [
     { number: 1, title: "Checkout Branch", realisation: "workflow", note: "actions/checkout in .gitea/workflows" },
     { number: 2, title: "Prepare Folders", realisation: "gone", note: "remote directories are created by the commands that need them (mkdir -p inside each script)" },
-    { number: 3, title: "Set up SSH Key and Add to known_hosts", realisation: "resources", note: "the docker provider's ssh:// host (docker.host, docker.sshOpts) and the commands' connection (sshPrivateKey secret)" },
+    { number: 3, title: "Set up SSH Key and Add to known_hosts", realisation: "resources", note: "the docker provider's ssh:// host (docker.host, docker.sshOpts) and the commands' connection (sshPrivateKey secret, host key pinned by docker.hostKey)" },
     { number: 4, title: "Update Apt Repository and Install Required Tools", realisation: "gone", note: "templating (gettext) and the GoDaddy API (jq) are done in TypeScript" },
     { number: 5, title: "Fetch Prod Env From Storagebox", realisation: "config", note: "the stack config in Pulumi.<stack>.yaml, validated by components/config.ts" },
     { number: 6, title: "Fetch Service Secret Files", realisation: "config", note: "stack config secrets (pulumi config set --secret), encrypted in the stack file" },

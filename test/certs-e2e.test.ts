@@ -13,6 +13,7 @@ import { ServiceSpec } from "../components/swarm";
 import { SCRIPTS_DIR, certFileNames, composedScript, distributorSpec, readScript, reloaderSpec } from "../components/certs";
 import { RUNNER, scriptStdin } from "../components/swarm";
 import { ensureCertToolsImage } from "./support/cert-tools-image";
+import { ensureContractImage } from "./support/contract-images";
 import { TestCert, makeCert } from "./support/certs";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "./support/docker";
 
@@ -64,6 +65,7 @@ describe("certificate flow end to end on a real swarm (tcerts)", function () {
     let box: string;
     let nodeSsl: string;
     let image: string;
+    let vaultFakeImage: string;
     let nodeName: string;
     let certs: Record<"placeholder" | "first" | "renewed" | "corrupt", TestCert>;
     let members: string;
@@ -90,14 +92,15 @@ describe("certificate flow end to end on a real swarm (tcerts)", function () {
         throw new Error(`stand-in Vault did not serve ${fingerprint} within ${timeoutMs / 1000}s (serves: ${last.join(" ")})\n${logs(DISTRIBUTOR)}`);
     }
 
-    /** SWAG's renewal as certbot does it: new files in archive/, then the live/ symlinks switched. */
+    /** SWAG's renewal as certbot does it: new files in archive/, then the live/ symlinks switched (in the
+     *  fuller image: this stands for SWAG, not for cert-tools). */
     function swagRenews(c: TestCert, n: number, key = c.key): void {
         const input = path.join(tmp, `in-${n}`);
         fs.mkdirSync(input);
         fs.copyFileSync(c.cert, path.join(input, "fullchain.pem"));
         fs.copyFileSync(key, path.join(input, "privkey.pem"));
         const le = "/config/etc/letsencrypt";
-        docker(["run", "--rm", "-v", `${VOLUME}:/config`, "-v", `${input}:/in:ro`, image, "sh", "-ec",
+        docker(["run", "--rm", "-v", `${VOLUME}:/config`, "-v", `${input}:/in:ro`, vaultFakeImage, "sh", "-ec",
             `mkdir -p ${le}/archive/${DOMAIN} ${le}/live/${DOMAIN}
              cp /in/fullchain.pem ${le}/archive/${DOMAIN}/fullchain${n}.pem
              cp /in/privkey.pem ${le}/archive/${DOMAIN}/privkey${n}.pem
@@ -143,7 +146,10 @@ describe("certificate flow end to end on a real swarm (tcerts)", function () {
     before(async function () {
         if (!dockerAvailable()) throw new Error("docker.io is not installed (.ci/run installs it)");
         await ensureSwarm();
-        image = ensureCertToolsImage(P);
+        // cert-reloader, cert-distributor and the probes run in the cert-tools stand-in that holds only its
+        // image contract (components/images.ts); the Vault member stand-in (openssl s_server) keeps a fuller image.
+        image = ensureContractImage("certTools").tag;
+        vaultFakeImage = ensureCertToolsImage(P);
         nodeName = docker(["info", "--format", "{{.Name}}"]);
         members = `${nodeName}=${VAULT}=vault-1:8200`;
         removeEverything();
@@ -171,7 +177,7 @@ describe("certificate flow end to end on a real swarm (tcerts)", function () {
             "--mount", `type=bind,source=${nodeSsl},target=/vault/certs,readonly`, "--update-order", "stop-first", "--update-monitor", "2s",
             // DNS round robin: this machine cannot route to Swarm VIPs (IPVS), task addresses work.
             "--endpoint-mode", "dnsrr",
-            image, "sh", "-c",
+            vaultFakeImage, "sh", "-c",
             `mkdir -p /srv/v1/sys && cd /srv && ${health("503 Service Unavailable")} > v1/sys/health
              (sleep 3; ${health("200 OK")} > v1/sys/h && mv v1/sys/h v1/sys/health) &
              exec openssl s_server -quiet -accept 8200 -HTTP -cert /vault/certs/${CERT} -key /vault/certs/${KEY}`]);

@@ -9,7 +9,7 @@ import * as path from "path";
 import { composedScript, readScript } from "../components/certs/scripts";
 import { RUNNER, scriptStdin } from "../components/swarm";
 import { TLS_PLACEHOLDER_SCRIPT } from "../components/vault/tls";
-import { ensureCertToolsImage } from "./support/cert-tools-image";
+import { ensureContractImage } from "./support/contract-images";
 import { ensureDaemon } from "./support/docker";
 import { evaluateStack, input, named } from "./harness";
 
@@ -20,7 +20,8 @@ describe("certificates.mode self-signed (step 20 without public DNS)", function 
     let image: string;
     before(async () => {
         await ensureDaemon();
-        image = ensureCertToolsImage();
+        // The cert-tools stand-in holds only its image contract (components/images.ts).
+        image = ensureContractImage("certTools").tag;
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "tcerts-selfsigned-"));
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));

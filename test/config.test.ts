@@ -44,6 +44,8 @@ describe("config: one schema, every problem at once", () => {
         { what: "no vault-labelled node", mutate: (v) => v.nodes.forEach((n: any) => (n.labels = n.labels.filter((l: string) => l !== "vault"))), key: "iklimco:nodes", expected: /labelled "vault"/ },
         { what: "a misspelt key", mutate: (v) => (v.domian = "iklim.co"), key: "iklimco:domian", found: /unknown key/ },
         { what: "a bad docker host", mutate: (v) => (v.docker.host = "203.0.113.11"), key: "iklimco:docker.host", expected: /ssh:\/\// },
+        { what: "no manager host key for an ssh:// host", mutate: (v) => delete v.docker.hostKey, key: "iklimco:docker.hostKey", expected: /ssh-keyscan/ },
+        { what: "a manager host key that is not a public key line", mutate: (v) => (v.docker.hostKey = "203.0.113.11 ssh-ed25519 AAAA"), key: "iklimco:docker.hostKey", expected: /SSH host public key/ },
         { what: "a duplicate microservice", mutate: (v) => v.microservices.push({ ...v.microservices[0] }), key: "iklimco:microservices[4].name", expected: /unique microservice/ },
     ];
     for (const c of cases) {

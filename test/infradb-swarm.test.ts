@@ -1,114 +1,29 @@
 // The rendered infra/DB stack on a real swarm: `docker stack deploy` accepts the very stack file the program
 // renders, every service converges, and every secret is readable at its target inside its container.
-// Images are swapped for stand-ins built from local files (no image can be pulled here): etcd runs the real
-// etcd (Debian's binary on a busybox root) with the rendered environment, data volume and health check; every
-// other service runs busybox, its command replaced by a stand-in that serves what its real health check
-// probes, and a health check is replaced only where busybox cannot run it (python3, mongosh,
-// rabbitmq-diagnostics, curl). Resource limits are made small (shared
-// machine), published ports are left to Swarm to pick, and secret names carry this test's prefix.
+// Images are swapped for stand-ins holding only what each image's contract lists (components/images.ts,
+// test/support/contract-images.ts): real etcd and etcdctl with no shell, real python3, bash, busybox wget, and
+// documented-contract stand-ins for the servers this machine lacks. Every health check, command and argument
+// runs as rendered; only health-check intervals and grace periods are shortened, resource limits made small
+// (shared machine), published ports left to Swarm, and secret names carry this test's prefix.
 // Everything created is named `tinfra-<pid>...` and removed afterwards; node labels are removed if added here.
 import { expect } from "chai";
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stackFileText, stackFilesOf } from "../tools/offline/compose";
-import { docker, dockerAvailable, dockerOk, ensureBusyboxImage, ensureSwarm, sleep, waitForService } from "./support/docker";
+import { ImageKey } from "../components/images";
+import { httpCheck } from "../components/infra-db/common";
+import { containerOf, healthOf, listInContainer, readSecretInContainer, standIn } from "./support/contract-stack";
+import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "./support/docker";
 import { SECRET, evaluateStack, input, ofType } from "./harness";
+import { readStackConfig } from "../tools/offline/stack-config";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const STACK = `tinfra-${process.pid}`;
 const LABELS = ["etcd", "db", "mq", "gateway", "edge", "monitoring"];
-const APPLETS = new Set(execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean));
 
-/** What the stand-in must serve so that a kept health check passes: an HTTP path or a bare TCP port. */
-function probeOf(test: string[]): { port: number; path?: string } | undefined {
-    const line = test.slice(1).join(" ");
-    const http = /http:\/\/127\.0\.0\.1:(\d+)(\/\S*)?/.exec(line);
-    if (http) return { port: Number(http[1]), path: http[2] ?? "/" };
-    const nc = /^nc -z 127\.0\.0\.1 (\d+)$/.exec(line);
-    if (nc) return { port: Number(nc[1]) };
-    return undefined;
-}
-
-/** Whether busybox can run a health check as it is. */
-function runnable(test: string[]): boolean {
-    if (test[0] === "CMD") return APPLETS.has(test[1]);
-    if (test[0] === "CMD-SHELL") return APPLETS.has(test[1].trim().split(/\s+/)[0]);
-    return false;
-}
-
-/** Debian's etcd (dynamically linked against libc only) on a busybox root: real etcd, busybox wget. */
-function ensureEtcdImage(busybox: string): string {
-    const tag = "tinfra-test/etcd:3.4";
-    if (dockerOk(["image", "inspect", tag])) return tag;
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "tinfra-etcd-image-"));
-    try {
-        const files = ["/usr/bin/etcd", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"];
-        for (const f of files) {
-            fs.mkdirSync(path.join(root, path.dirname(f)), { recursive: true });
-            fs.copyFileSync(fs.realpathSync(f), path.join(root, f));
-            fs.chmodSync(path.join(root, f), 0o755);
-        }
-        const dockerfile = `FROM ${busybox}\nCOPY . /\nENTRYPOINT ["/usr/bin/etcd"]\n`;
-        fs.writeFileSync(path.join(root, "Dockerfile"), dockerfile);
-        const r = spawnSync("docker", ["build", "-q", "-t", tag, root], { encoding: "utf8", timeout: 300_000, env: { ...process.env, DOCKER_BUILDKIT: "0" } });
-        if (r.status !== 0) throw new Error(`building ${tag} failed: ${r.stderr}`);
-        return tag;
-    } finally {
-        fs.rmSync(root, { recursive: true, force: true });
-    }
-}
-
-export interface StandIn {
-    doc: any;
-    /** Services whose real health check was kept. */
-    keptHealthChecks: string[];
-}
-
-export function standIn(doc: any, image: string, secretPrefix: string, etcdImage: string): StandIn {
-    const out = JSON.parse(JSON.stringify(doc));
-    const kept: string[] = [];
-    for (const [name, svc] of Object.entries<any>(out.services)) {
-        svc.healthcheck.interval = "2s";
-        svc.stop_grace_period = "2s";
-        if (svc.deploy.labels["com.iklimco.component"] === "etcd") {
-            // The real thing: rendered environment, volume and health check unchanged.
-            svc.image = etcdImage;
-            svc.deploy.resources = { limits: { cpus: "0.5", memory: "128M" } };
-            kept.push(name);
-            continue;
-        }
-        const targets: string[] = (svc.secrets ?? []).map((s: any) => s.target);
-        const checks = targets.map((t) => `test -r ${t}`);
-        svc.image = image;
-        delete svc.command;
-        const test: string[] = svc.healthcheck.test;
-        const probe = runnable(test) ? probeOf(test) : undefined;
-        let serve = "exec sleep 2147483647";
-        if (probe) {
-            kept.push(name);
-            const file = probe.path && probe.path !== "/" ? probe.path : "/index.html";
-            serve = `mkdir -p "/www$(dirname ${file})" && echo ok > /www${file} && exec httpd -f -p ${probe.port} -h /www`;
-        } else {
-            svc.healthcheck.test = ["CMD-SHELL", checks.length ? checks.join(" && ") : "true"];
-        }
-        // The stand-in fails like the real entrypoints do when a secret file is missing.
-        svc.entrypoint = ["/bin/sh", "-c", [...checks.map((c) => `${c} || { echo "missing secret" >&2; exit 1; }`), serve].join("\n")];
-        svc.deploy.resources = { limits: { cpus: "0.1", memory: "32M" } };
-        if (svc.ports) svc.ports = svc.ports.map((p: any) => ({ target: p.target, protocol: p.protocol, mode: p.mode }));
-    }
-    for (const s of Object.values<any>(out.secrets)) s.name = `${secretPrefix}${s.name}`;
-    return { doc: out, keptHealthChecks: kept };
-}
-
-function containerOf(service: string): string {
-    const id = docker(["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${service}`]).split("\n")[0];
-    if (!id) throw new Error(`no running container for ${service}`);
-    return id;
-}
-
-describe("infra/DB stack on a real swarm (stand-in images: real etcd, busybox for the rest)", function () {
+describe("infra/DB stack on a real swarm (contract-true stand-in images; real etcd and Patroni, documented-contract stand-ins for the MongoDB, RabbitMQ, APISIX, Grafana and SWAG servers)", function () {
     this.timeout(600_000);
     const created = { secrets: [] as string[], labels: [] as string[], network: "", stack: false, volumes: [] as string[], dir: "" };
     let node = "";
@@ -142,7 +57,6 @@ describe("infra/DB stack on a real swarm (stand-in images: real etcd, busybox fo
     });
 
     it("docker stack deploy accepts the rendered stack, every service converges, every secret is readable at its target", async () => {
-        const image = ensureBusyboxImage();
         node = docker(["node", "inspect", "self", "--format", "{{.Description.Hostname}}"]);
         const existing = JSON.parse(docker(["node", "inspect", "self", "--format", "{{json .Spec.Labels}}"]) || "{}") ?? {};
         for (const l of LABELS) {
@@ -183,9 +97,15 @@ describe("infra/DB stack on a real swarm (stand-in images: real etcd, busybox fo
         // socket, a certificate or a Vault, which this stand-in deployment does not provide. The certificate
         // services run on this swarm in certs-e2e; the backup's scripts are tested against a Vault contract fake.
         for (const key of Object.keys(rendered.services)) if (key.startsWith("cert-") || key === "vault-backup") delete rendered.services[key];
-        const { doc, keptHealthChecks } = standIn(rendered, image, "tinfra-", ensureEtcdImage(image));
-        // The health checks busybox can run are kept as rendered: etcd's /health, Grafana's, SWAG's port probe.
-        expect(keptHealthChecks.sort()).to.deep.equal(["etcd-1", "grafana", "swag"]);
+        const images = readStackConfig("prod").config["iklimco:images"] as unknown as Record<ImageKey, string>;
+        const { doc, images: used } = standIn(rendered, typeof images === "string" ? JSON.parse(images) : images, "tinfra-");
+        // Every service runs the stand-in of its own image, with its health check and command as rendered.
+        expect(used).to.deep.include({ "etcd-1": "etcd", apisix: "apisix", grafana: "grafana", swag: "swag", "patroni-1": "patroni", "mongodb-1": "mongodb", "rabbitmq-1": "rabbitmq" });
+        for (const [n, svc] of Object.entries<any>(doc.services)) {
+            expect(svc.healthcheck.test, n).to.deep.equal(rendered.services[n].healthcheck.test);
+            expect(svc.entrypoint, n).to.deep.equal(rendered.services[n].entrypoint);
+            expect(svc.command, n).to.deep.equal(rendered.services[n].command);
+        }
 
         // The external objects Pulumi would have created: the secrets (same values) and the overlay.
         const values = new Map<string, string>();
@@ -216,11 +136,12 @@ describe("infra/DB stack on a real swarm (stand-in images: real etcd, busybox fo
             const id = containerOf(`${STACK}_${n}`);
             for (const m of doc.services[n].secrets ?? []) {
                 const expected = values.get(doc.secrets[m.source].name.slice("tinfra-".length));
-                expect(docker(["exec", id, "cat", m.target]), `${n}:${m.target}`).to.equal(expected);
-                const mode = docker(["exec", id, "stat", "-c", "%a %u", m.target]);
-                expect(mode, `${n}:${m.target}`).to.equal(`${Number(m.mode).toString(8)} ${m.uid}`);
+                const file = readSecretInContainer(id, doc.secrets[m.source].name);
+                expect(file.content, `${n}:${m.target}`).to.equal(expected);
+                expect(`${file.mode.toString(8)} ${file.uid}`, `${n}:${m.target}`).to.equal(`${Number(m.mode).toString(8)} ${m.uid}`);
             }
-            if (keptHealthChecks.includes(n)) expect(docker(["inspect", "--format", "{{.State.Health.Status}}", id]), n).to.equal("healthy");
+            // Its real health check, run in an image holding only its contract, passed.
+            expect(healthOf(id), n).to.equal("healthy");
         }
         // The placement, volumes and update order Swarm recorded are the rendered ones.
         const etcd = JSON.parse(docker(["service", "inspect", `${STACK}_etcd-1`]))[0].Spec;
@@ -229,13 +150,24 @@ describe("infra/DB stack on a real swarm (stand-in images: real etcd, busybox fo
         expect(etcd.TaskTemplate.ContainerSpec.Mounts[0]).to.deep.include({ Type: "volume", Source: `${STACK}_etcd-1-data`, Target: "/etcd-data" });
         // etcd is the real one, started from the rendered environment, on its volume: healthy, its own name.
         const etcdId = containerOf(`${STACK}_etcd-1`);
-        expect(docker(["exec", etcdId, "wget", "-qO-", "http://127.0.0.1:2379/health"])).to.match(/"health":\s*"true"/);
-        expect(docker(["exec", etcdId, "ls", "/etcd-data/member"])).to.include("wal");
+        const etcdctl = spawnSync("docker", ["exec", etcdId, "/usr/local/bin/etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health"], { encoding: "utf8" });
+        expect(etcdctl.status, etcdctl.stderr).to.equal(0);
+        expect(etcdctl.stdout + etcdctl.stderr).to.match(/is healthy/);
+        expect(listInContainer(etcdId, "/etcd-data/member").some((f) => /^member\/wal\/?$/.test(f))).to.equal(true);
         expect(JSON.parse(docker(["inspect", etcdId]))[0].Config.Env).to.include("ETCD_INITIAL_CLUSTER=etcd-1=http://etcd-1:2380");
-        // `$` survives the stack file's interpolation: Swarm runs exactly the command that was rendered.
-        const grafana = JSON.parse(docker(["service", "inspect", `${STACK}_grafana`]))[0].Spec;
-        expect(grafana.TaskTemplate.ContainerSpec.Command).to.deep.equal(doc.services.grafana.entrypoint);
-        expect(doc.services.grafana.entrypoint.join(" ")).to.include("$(dirname");
+        // The distroless etcd stand-in has no shell and no wget, as upstream: the former health check
+        // (wget .../health) cannot run there, nor curl in the APISIX one, so such a check fails this test.
+        expect(dockerOk(["exec", etcdId, "/bin/sh", "-c", "true"])).to.equal(false);
+        expect(dockerOk(["exec", etcdId, ...httpCheck("http://127.0.0.1:2379/health").slice(1)])).to.equal(false);
+        expect(dockerOk(["exec", containerOf(`${STACK}_apisix`), "curl", "-fsS", "http://127.0.0.1:7085/status/ready"])).to.equal(false);
+        // Patroni is the real one (Debian's, with PostgreSQL) on the real etcd: the one member leads a running primary.
+        const patroniId = containerOf(`${STACK}_patroni-1`);
+        const primary = spawnSync("docker", ["exec", patroniId, "python3", "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8008/primary', timeout=4).status)"], { encoding: "utf8" });
+        expect(primary.stdout.trim(), primary.stderr).to.equal("200");
+        // `$` survives the stack file's interpolation: Swarm runs exactly the health check that was rendered.
+        const apisix = JSON.parse(docker(["service", "inspect", `${STACK}_apisix`]))[0].Spec;
+        expect(apisix.TaskTemplate.ContainerSpec.Healthcheck.Test).to.deep.equal(rendered.services.apisix.healthcheck.test);
+        expect(rendered.services.apisix.healthcheck.test.join(" ")).to.include('"$status"');
         const swag = JSON.parse(docker(["service", "inspect", `${STACK}_swag`]))[0].Spec;
         expect(swag.UpdateConfig).to.deep.include({ Order: "start-first" });
         for (const v of created.volumes) expect(dockerOk(["volume", "inspect", v]), v).to.equal(true);

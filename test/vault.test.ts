@@ -183,6 +183,21 @@ describe("vault component (offline engine, prod stack)", function () {
         expect(ev.resources.filter((r) => r.type === "vault:index/audit:Audit")).to.have.length(1);
     });
 
+    it("starts each member after the step-10 placeholder job of its own node (vault-2, vault-3 included)", () => {
+        const svcs = vaultServices(ev);
+        expect(svcs).to.have.length(3);
+        svcs.forEach((member, i) => {
+            const n = i + 1;
+            const node = (input(member, "taskSpec.placement.constraints") as string[]).find((c) => c.startsWith("node.hostname == "))!.split(" == ")[1];
+            const job = ofType(ev, COMMAND).find((c) => c.name.endsWith(`-tls-vault-${n}`))!;
+            // The job is the one that writes the certificate on that very node.
+            expect(scriptEnv(job).NODE, `tls job of vault-${n}`).to.equal(node);
+            expect(comesAfter(ev, member, job), `vault-${n} after the step-10 job on ${node}`).to.equal(true);
+            // Directly, not only through the previous member: its own node's certificate is what it reads.
+            expect(member.dependencies, `vault-${n}`).to.include(job.urn);
+        });
+    });
+
     it("orders: members after init, one member at a time, readiness after the members, Vault as code after readiness; step 16 after step 14", () => {
         const init = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-init"))!;
         const ready = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-ready"))!;

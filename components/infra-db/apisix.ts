@@ -6,7 +6,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ModuleContext } from "./common";
+import { ModuleContext, bashHttpCheck } from "./common";
 import { EtcdTopology } from "./etcd";
 import { INFRA_USERS, InfraSecrets } from "./secrets";
 
@@ -62,7 +62,8 @@ export function declareApisix(ctx: ModuleContext, etcd: EtcdTopology, secrets: I
             // The image runs as the `apisix` user (uid 636).
             secrets: [{ secret: secrets.apisixAdminKey, uid: "636", gid: "636" }],
             // /status/ready is 200 once every worker has loaded its config from etcd.
-            healthcheck: { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${APISIX_STATUS_PORT}/status/ready`], startPeriod: "30s" },
+            // The apisix image has neither curl nor wget (components/images.ts): bash's /dev/tcp and builtins only.
+            healthcheck: { test: bashHttpCheck(APISIX_STATUS_PORT, "/status/ready"), startPeriod: "30s" },
             resources: { cpus: 1, memoryMb: 1024 },
         },
         { ...ctx.opts, dependsOn },

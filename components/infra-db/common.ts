@@ -43,3 +43,17 @@ export interface ModuleContext {
 export function httpCheck(url: string): string[] {
     return ["CMD", "wget", "-q", "-O", "/dev/null", url];
 }
+
+/**
+ * `CMD` health check for images with bash but no HTTP client (Debian slim images such as APISIX's): an HTTP/1.0
+ * GET through bash's /dev/tcp, passing on a 200 status line. Only bash builtins run.
+ */
+export function bashHttpCheck(port: number, urlPath: string): string[] {
+    const script = [
+        `exec 3<>/dev/tcp/127.0.0.1/${port}`,
+        `printf 'GET ${urlPath} HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3`,
+        "IFS= read -r -t 4 status <&3",
+        `case "$status" in "HTTP/1."?" 200 "*) exit 0 ;; *) exit 1 ;; esac`,
+    ].join("\n");
+    return ["CMD", "bash", "-c", script];
+}

@@ -3,7 +3,7 @@
 // derived from the same member list, so adding a node changes every member's view consistently.
 import * as docker from "@pulumi/docker";
 import { PlatformConfig } from "../config";
-import { Member, ModuleContext, httpCheck, membersOf } from "./common";
+import { Member, ModuleContext, membersOf } from "./common";
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -65,12 +65,18 @@ export function declareEtcd(ctx: ModuleContext): EtcdServices {
                     ETCD_AUTO_COMPACTION_RETENTION: "1",
                 },
                 mounts: [{ type: "volume", source: m.volume, target: ETCD_DATA_DIR }],
-                // etcd's /health answers 503 when the member has no leader or an alarm is raised.
-                healthcheck: { test: httpCheck(`http://127.0.0.1:${ETCD_CLIENT_PORT}/health`), startPeriod: "30s" },
+                // The etcd image is distroless (no shell, no wget; components/images.ts): its own etcdctl, in
+                // exec form. `endpoint health` fails when the member has no leader or an alarm is raised.
+                healthcheck: { test: etcdHealthCheck(), startPeriod: "30s" },
                 resources: { cpus: 1, memoryMb: 1024 },
             },
             ctx.opts,
         ),
     );
     return { topology, services };
+}
+
+/** etcd's health check: the image's own etcdctl in exec form (the image has nothing else to run it with). */
+export function etcdHealthCheck(): string[] {
+    return ["CMD", "/usr/local/bin/etcdctl", `--endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT}`, "--command-timeout=4s", "endpoint", "health"];
 }

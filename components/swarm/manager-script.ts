@@ -32,11 +32,36 @@ export function shellQuote(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The connection for ssh:// Docker hosts; undefined when the host is local. */
+/**
+ * The connection for ssh:// Docker hosts; undefined when the host is local. The manager's host key is pinned:
+ * @pulumi/command verifies the server against `hostKey` (a fixed key; it has no known_hosts option) and would
+ * accept any key without it, so config requires docker.hostKey for an ssh:// host and this refuses to build a
+ * connection without one.
+ */
 export function managerConnection(cfg: PlatformConfig): command.types.input.remote.ConnectionArgs | undefined {
     const m = /^ssh:\/\/([^@]+)@([^:/]+)(?::(\d+))?/.exec(cfg.docker.host);
     if (!m) return undefined;
-    return { user: m[1], host: m[2], port: m[3] ? Number(m[3]) : 22, privateKey: cfg.secrets.sshPrivateKey };
+    if (!cfg.docker.hostKey) throw new Error(`docker.hostKey: required for ${cfg.docker.host} (the manager's SSH host key; docs/dependencies.md)`);
+    return {
+        user: m[1],
+        host: m[2],
+        port: m[3] ? Number(m[3]) : 22,
+        privateKey: cfg.secrets.sshPrivateKey,
+        hostKey: cfg.docker.hostKey,
+        // Bounded retries: an unreachable manager fails the step instead of hanging the deploy.
+        dialErrorLimit: 10,
+        perDialTimeout: 15,
+    };
+}
+
+/**
+ * What the provider may log and pass on. A script whose stdout is a secret output (Vault's init answer) logs
+ * stderr only; no run gets the previous run's stdout in its environment (PULUMI_COMMAND_STDOUT would carry
+ * that answer into the next run's process environment).
+ */
+export function outputHandling(opts: pulumi.CustomResourceOptions): { logging: "stderr" | "stdoutAndStderr"; addPreviousOutputInEnv: false } {
+    const secretStdout = (opts.additionalSecretOutputs ?? []).includes("stdout");
+    return { logging: secretStdout ? "stderr" : "stdoutAndStderr", addPreviousOutputInEnv: false };
 }
 
 /** The script as it is fed on stdin: strict mode, the environment, then the script itself. */
@@ -64,7 +89,7 @@ export function managerScript(name: string, args: ManagerScriptArgs, opts: pulum
     if (connection) {
         return new command.remote.Command(
             name,
-            { connection, create, stdin, triggers },
+            { connection, create, stdin, triggers, ...outputHandling(opts) },
             { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "stdin"] },
         );
     }
@@ -74,6 +99,7 @@ export function managerScript(name: string, args: ManagerScriptArgs, opts: pulum
             create,
             stdin,
             triggers,
+            ...outputHandling(opts),
             interpreter: ["/bin/bash", "-c"],
             environment: { DOCKER_HOST: args.config.docker.host },
         },

@@ -68,7 +68,7 @@ export class Vault extends pulumi.ComponentResource {
         );
         this.unsealKey = this.init.unsealKey;
         this.rootToken = this.init.rootToken;
-        this.cluster = steps.realise(14, new VaultCluster(`${name}-cluster`, { config: cfg, services: swarm.services, members, unsealKey: this.unsealKey }, child));
+        this.cluster = steps.realise(14, new VaultCluster(`${name}-cluster`, { config: cfg, services: swarm.services, members, unsealKey: this.unsealKey, certificates: this.tls.jobs }, child));
         this.serviceNames = this.cluster.services.map((s) => s.name);
         // Step 15 for Vault is the members' own convergence (convergeConfig: healthy means unsealed); this
         // readiness check belongs to the bootstrap (step 14) and gates Vault as code.

@@ -54,6 +54,8 @@ export interface VaultClusterArgs {
     services: ServiceBuilder;
     members: VaultMember[];
     unsealKey: VersionedSecret;
+    /** Step 10's placeholder job of each member's node, in member order: a member starts after its own. */
+    certificates: pulumi.Resource[];
 }
 
 export class VaultCluster extends pulumi.ComponentResource {
@@ -62,6 +64,9 @@ export class VaultCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:vault:Cluster", name, {}, opts);
+        if (args.certificates.length !== args.members.length) {
+            throw new Error(`vault cluster: ${args.members.length} members but ${args.certificates.length} step-10 certificate jobs`);
+        }
         this.specs = args.members.map((m) => memberSpec(args.config, m, args.members, args.unsealKey));
         this.services = [];
         this.specs.forEach((spec, i) => {
@@ -72,7 +77,10 @@ export class VaultCluster extends pulumi.ComponentResource {
                     parent: this,
                     // One member at a time (create and every update), each converged before the next, so the
                     // Raft cluster keeps its quorum through a rolling change and later members join a leader.
-                    dependsOn: previous ? pipeline().after(resourceName, "one Vault member at a time keeps Raft quorum; it joins a converged leader", previous) : [],
+                    dependsOn: [
+                        ...pipeline().after(resourceName, "a member reads the step-10 certificate of its own node at start", args.certificates[i]),
+                        ...(previous ? pipeline().after(resourceName, "one Vault member at a time keeps Raft quorum; it joins a converged leader", previous) : []),
+                    ],
                 }),
             );
         });
