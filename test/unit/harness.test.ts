@@ -1,0 +1,37 @@
+// The test harness caches whole-program evaluations per process: the same input is evaluated once, any
+// difference in the input is a different evaluation, and `fresh` evaluates again for determinism checks.
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { evaluateStack, evaluationKey } from "../harness";
+
+describe("test harness: evaluations cached per process", function () {
+    this.timeout(120000);
+
+    it("keys on stack, overrides, secrets and program, whatever the order the keys are written in", () => {
+        const a = evaluationKey("prod", { overrides: { x: 1, y: { b: 2, a: 1 } }, secrets: { s: "1" } });
+        expect(evaluationKey("prod", { secrets: { s: "1" }, overrides: { y: { a: 1, b: 2 }, x: 1 } })).to.equal(a);
+        expect(evaluationKey("local", { overrides: { x: 1, y: { b: 2, a: 1 } }, secrets: { s: "1" } })).to.not.equal(a);
+        expect(evaluationKey("prod", { overrides: { x: 2, y: { b: 2, a: 1 } }, secrets: { s: "1" } })).to.not.equal(a);
+        expect(evaluationKey("prod", { overrides: { x: 1, y: { b: 2, a: 1 } }, secrets: { s: "2" } })).to.not.equal(a);
+        expect(evaluationKey("prod", { overrides: { x: 1, y: { b: 2, a: 1 } }, secrets: { s: "1" }, program: "p.ts" })).to.not.equal(a);
+        // An override of undefined removes a key: not the same input as leaving the key alone.
+        expect(evaluationKey("prod", { overrides: { x: undefined } })).to.not.equal(evaluationKey("prod", {}));
+    });
+
+    it("evaluates the same input once, and again only when asked for a fresh evaluation", async () => {
+        const first = await evaluateStack("prod");
+        expect(await evaluateStack("prod")).to.equal(first);
+        const fresh = await evaluateStack("prod", { fresh: true });
+        expect(fresh).to.not.equal(first);
+        expect(fresh.resources.map((r) => r.urn)).to.deep.equal(first.resources.map((r) => r.urn));
+    });
+
+    it("every test file is in test/unit or test/integration (a file elsewhere would never run)", () => {
+        const root = path.join(__dirname, "..");
+        const stray = fs.readdirSync(root, { recursive: true, encoding: "utf8" })
+            .filter((f) => f.endsWith(".test.ts"))
+            .filter((f) => !/^(unit|integration)\//.test(f));
+        expect(stray).to.deep.equal([]);
+    });
+});
