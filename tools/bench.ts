@@ -8,7 +8,7 @@
 // with nothing between them are serialised (tools/offline/budget.ts INDEPENDENT_STEPS).
 import * as path from "path";
 import { STEPS } from "../components/pipeline";
-import { INDEPENDENT_STEPS, readCriticalPathBudget } from "./offline/budget";
+import { CRITICAL_PATH_STEP_BUDGET, INDEPENDENT_STEPS } from "./offline/budget";
 import { REPO_ROOT } from "./offline/engine";
 import { ColdStart, ColdStartInput, precompileChild, runColdStart } from "./offline/coldstart";
 import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits } from "./offline/graph";
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
     const all = [...runs.configured, ...runs.other];
     const fingerprints = (r: ColdStart): InputFingerprint[] => r.resources.map((x) => ({ urn: x.urn, inputs: x.inputs }));
     const differing = [...new Set(all.slice(1).flatMap((r) => differingResources(fingerprints(first), fingerprints(r))))].sort();
-    const budget = readCriticalPathBudget(REPO_ROOT);
+    const budget = CRITICAL_PATH_STEP_BUDGET;
     const waits = stepWaits(first.resources);
     const realised = new Set(custom.flatMap((r) => r.steps));
     const checkable = INDEPENDENT_STEPS.filter((p) => realised.has(p.step) && realised.has(p.notAfter));
@@ -144,7 +144,7 @@ async function main(): Promise<number> {
             const how = configured === "transpile-only" ? "Pulumi's default, as before this change" : "the alternative";
             out.push(`start-up ${how} [${MODE_TEXT[other]}, tsconfig ${report.startup.other?.tsconfig}]: min ${s(o.min)}, median ${s(o.median)} (${runs.other.length} runs)`);
         }
-        out.push(`critical path: ${cp.length} resources one after another, through ${cp.steps.length} pipeline steps (${stepList(cp.steps)}); the shell pipeline ran 24 steps in a row; README budget: at most ${budget}`);
+        out.push(`critical path: ${cp.length} resources one after another, through ${cp.steps.length} pipeline steps (${stepList(cp.steps)}); the shell pipeline ran 24 steps in a row; budget: at most ${budget}`);
         for (const urn of cp.path) out.push(`    ${label(urn)} [steps ${stepList(byUrn.get(urn)?.steps ?? [])}]`);
         out.push(`most steps on any chain: ${widest.steps.length} (${stepList(widest.steps)}) over ${widest.path.length} resources; ${resourceSteps} of the 24 steps are realised by resources`);
         out.push(`ordering edges without data (explicit dependsOn): ${edges.length}, ${unexplained.length} without a recorded reason`);

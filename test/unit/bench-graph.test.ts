@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { GraphReason, GraphResource, criticalPath, customPredecessors, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits, topologicalOrder } from "../../tools/offline/graph";
-import { parseCriticalPathBudget } from "../../tools/offline/budget";
 
 /** A synthetic resource: custom unless said otherwise, named by its URN. */
 function r(urn: string, o: Partial<GraphResource> = {}): GraphResource {
@@ -164,13 +163,6 @@ describe("bench graph computations (synthetic graphs)", () => {
             expect(minMedian([3, 1, 2])).to.deep.equal({ min: 1, median: 2 });
             expect(minMedian([4, 1, 3, 2])).to.deep.equal({ min: 1, median: 2.5 });
             expect(() => minMedian([])).to.throw(/no samples/);
-        });
-    });
-
-    describe("README budget line", () => {
-        it("reads the figure, and refuses a README without it", () => {
-            expect(parseCriticalPathBudget("x\nCritical-path budget: at most **7** of the 24 pipeline steps (measured 5)\n")).to.equal(7);
-            expect(() => parseCriticalPathBudget("no budget here")).to.throw(/critical-path budget/);
         });
     });
 });

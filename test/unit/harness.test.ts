@@ -34,4 +34,13 @@ describe("test harness: evaluations cached per process", function () {
             .filter((f) => !/^(unit|integration)\//.test(f));
         expect(stray).to.deep.equal([]);
     });
+
+    it("no test or tool reads the README: figures and commands a test checks live in code", () => {
+        const root = path.join(__dirname, "..", "..");
+        const readers = ["test", "tools"]
+            .flatMap((d) => fs.readdirSync(path.join(root, d), { recursive: true, encoding: "utf8" }).map((f) => path.join(d, f)))
+            .filter((f) => f.endsWith(".ts") && f !== path.join("test", "unit", "harness.test.ts"))
+            .filter((f) => /["'`/]README\.md["'`]/.test(fs.readFileSync(path.join(root, f), "utf8")));
+        expect(readers).to.deep.equal([]);
+    });
 });
