@@ -219,7 +219,7 @@ export const SECRET_SPECS = [
     { key: "grafanaAdminPassword", description: "Grafana admin password (generated when unset)", example: "'<password>'", required: () => false },
     { key: "apisixAdminKey", description: "APISIX admin API key (generated when unset)", example: "'<key>'", required: () => false },
     // Vault: set both to adopt an initialised Vault whose init answer this stack never recorded; set
-    // vaultToken alone to retire the root token (README, "Vault").
+    // vaultToken alone to retire the root token (docs/vault.md).
     { key: "vaultUnsealKey", description: "Vault unseal key of an already initialised Vault (adoption)", example: "'<base64 unseal key>'", required: () => false },
     { key: "vaultToken", description: "Vault token the program uses instead of the bootstrap root token", example: "'<token>'", required: () => false },
 ] as const satisfies readonly SecretSpec[];
@@ -272,7 +272,7 @@ function expectedOf(issue: z.core.$ZodIssue): string {
         case "too_big":
             return `<= ${String(issue.maximum)}`;
         case "unrecognized_keys":
-            return "no such key (check the spelling against the README's table of config keys)";
+            return "no such key (check the spelling against docs/config.md)";
         case "invalid_format":
             return issue.message.startsWith("Invalid") ? `a valid ${issue.format}` : issue.message;
         default:

@@ -141,7 +141,7 @@ async function main(): Promise<number> {
         out.push(`start-up as Pulumi.yaml configures it [${MODE_TEXT[configured]}, tsconfig ${c.tsconfig}]: min ${s(c.min)}, median ${s(c.median)} (${runs.configured.length} runs)`);
         if (other) {
             const o = stat(runs.other);
-            const how = configured === "transpile-only" ? "Pulumi's default, as before this change" : "the alternative";
+            const how = configured === "transpile-only" ? "Pulumi's default" : "the alternative";
             out.push(`start-up ${how} [${MODE_TEXT[other]}, tsconfig ${report.startup.other?.tsconfig}]: min ${s(o.min)}, median ${s(o.median)} (${runs.other.length} runs)`);
         }
         out.push(`critical path: ${cp.length} resources one after another, through ${cp.steps.length} pipeline steps (${stepList(cp.steps)}); the shell pipeline ran 24 steps in a row; budget: at most ${budget}`);

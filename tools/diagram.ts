@@ -1,5 +1,5 @@
 // `npm run diagram`: regenerates the picture in docs/architecture.md from the prod stack's program, between
-// the generated markers. `test/architecture.test.ts` fails when the committed picture no longer matches.
+// the generated markers. `test/unit/architecture.test.ts` fails when the committed picture no longer matches.
 import * as fs from "fs";
 import * as path from "path";
 import { evaluateProgram, REPO_ROOT } from "./offline/engine";

@@ -33,7 +33,7 @@ function parseArgs(argv: string[]): PlanArgs {
 
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
-    // The plan, then the policy pack over it: a mandatory violation exits 1 (issue 8).
+    // The plan, then the policy pack over it: a mandatory violation exits 1.
     const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose });
     // Exit only once the text is flushed: a pipe takes 64 KiB at a time and process.exit would cut the rest.
     await new Promise<void>((resolve) => process.stdout.write(run.stdout + "\n", () => resolve()));

@@ -120,7 +120,7 @@ describe("DNS records (step 23) under mocks", () => {
         expect(outputs).to.not.include(KEY);
         expect(outputs).to.not.include(SECRET);
         // Mock state is the inputs echoed back; the state the real provider returns is checked against the
-        // contract fake (test/dns-provider.test.ts).
+        // contract fake (test/unit/dns-provider.test.ts).
     });
 
     it("the plan shows the records' inputs without the serialised provider", async () => {

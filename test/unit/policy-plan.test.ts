@@ -1,7 +1,6 @@
 // The policy pack over whole planned stacks, through the same function `npm run plan` runs (runPlan): the real
-// prod program passes every mandatory rule; the stand-in for the full platform (test/fixtures/
-// prod-platform-program.ts, until the infra/DB, Vault and DNS components are merged) passes too, with every
-// mandatory rule applicable to something; and each deliberately broken variant fails with the right rule named.
+// prod program passes every mandatory rule; a stand-in for the full platform (test/fixtures/
+// prod-platform-program.ts) passes too, with every mandatory rule applicable to something; and each deliberately broken variant fails with the right rule named.
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as path from "path";
