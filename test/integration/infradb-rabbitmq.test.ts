@@ -6,7 +6,6 @@ import { expect } from "chai";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { RABBITMQ_ENTRYPOINT, renderRabbitConfig } from "../../components/infra-db/rabbitmq";

@@ -86,12 +86,12 @@ describe("policy rules: compliant and violating resources through the analyzer's
         }
     });
 
-    it("each rule is its own module named after it, and only policies/index.ts constructs the PolicyPack", () => {
+    it("each rule is its own module named after it, and only policies/index.ts constructs the PolicyPack", async () => {
         const dir = path.join(__dirname, "..", "..", "policies", "rules");
         const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
         expect(files.map((f) => f.slice(0, -3))).to.deep.equal(POLICIES.map((p) => p.name).sort());
         for (const f of files) {
-            const mod = require(path.join(dir, f));
+            const mod: Record<string, unknown> = await import(path.join(dir, f));
             const exported = Object.values(mod).filter((v: any) => v && typeof v === "object" && typeof v.name === "string" && ("validateResource" in v || "validateStack" in v));
             expect(exported.map((p: any) => p.name), f).to.deep.equal([f.slice(0, -3)]);
         }
