@@ -2,6 +2,7 @@
 // recorded graph questions.
 import * as path from "path";
 import { Evaluation, RecordedResource, evaluateProgram } from "../tools/offline/engine";
+import { PlanRun, RunPlanOptions, planOf } from "../tools/offline/run-plan";
 import { readStackConfig } from "../tools/offline/stack-config";
 
 export type { Evaluation, RecordedResource };
@@ -52,6 +53,11 @@ export function evaluateStack(stack: string, opts: EvaluateStackOptions = {}): P
         evaluations.set(key, ev);
     }
     return ev;
+}
+
+/** `npm run plan`'s run (plan document, policy verdict, output) over the process's cached evaluation. */
+export async function planStack(opts: RunPlanOptions): Promise<PlanRun> {
+    return planOf(await evaluateStack(opts.stack, { overrides: opts.overrides, secrets: opts.secrets, program: opts.program }), opts);
 }
 
 export const FIXTURES = path.join(__dirname, "fixtures");

@@ -1,4 +1,4 @@
-// The policy pack over whole planned stacks, through the same function `npm run plan` runs (runPlan): the real
+// The policy pack over whole planned stacks, through the function `npm run plan` runs (planOf, behind runPlan): the real
 // prod program passes every mandatory rule; a stand-in for the full platform (test/fixtures/
 // prod-platform-program.ts) passes too, with every mandatory rule applicable to something; and each deliberately broken variant fails with the right rule named.
 import { expect } from "chai";
@@ -7,9 +7,9 @@ import * as path from "path";
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { POLICIES } from "../../policies/all";
-import { runPlan, PlanRun } from "../../tools/offline/run-plan";
+import { PlanRun } from "../../tools/offline/run-plan";
 import { plannedResources } from "../../tools/offline/policy";
-import { FIXTURES } from "../harness";
+import { FIXTURES, planStack } from "../harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 // The full platform is the real index.ts (undefined = the program itself) for the whole-stack tests and the two
@@ -24,7 +24,7 @@ describe("policy pack over the planned prod stack (offline plan)", function () {
     this.timeout(180000);
 
     it("the real prod program (index.ts) passes every mandatory rule, and the rules did apply to its resources", async () => {
-        const run = await runPlan({ stack: "prod" });
+        const run = await planStack({ stack: "prod" });
         expect(run.plan.policy.violations.filter((v) => v.enforcementLevel === "mandatory"), run.stderr).to.deep.equal([]);
         expect(run.code).to.equal(0);
         const custom = run.plan.resources.filter((r) => !r.type.startsWith("pulumi:providers:") && run.plan.waves.flat().includes(r.urn)).length;
@@ -33,7 +33,7 @@ describe("policy pack over the planned prod stack (offline plan)", function () {
     });
 
     it("the stand-in full platform passes every mandatory rule, and each mandatory rule applied to at least one resource", async () => {
-        const run = await runPlan({ stack: "prod", program: FULL_PLATFORM });
+        const run = await planStack({ stack: "prod", program: FULL_PLATFORM });
         expect(mandatoryRules(run), run.stderr).to.deep.equal([]);
         expect(run.code).to.equal(0);
         const n = run.plan.resources.filter((r) => r.type !== "" && run.plan.waves.flat().includes(r.urn) && !r.type.startsWith("pulumi:providers:")).length;
@@ -46,7 +46,7 @@ describe("policy pack over the planned prod stack (offline plan)", function () {
     });
 
     it("the one-node local stack passes too: quorum and overlay encryption are reported as advisory there", async () => {
-        const run = await runPlan({ stack: "local", program: FULL_PLATFORM });
+        const run = await planStack({ stack: "local", program: FULL_PLATFORM });
         expect(mandatoryRules(run), run.stderr).to.deep.equal([]);
         const advisory = new Set(run.plan.policy.violations.filter((v) => v.enforcementLevel === "advisory").map((v) => v.policy));
         expect(advisory.has("stateful-survives-node-loss") && advisory.has("overlay-network-encrypted")).to.equal(true);
@@ -94,7 +94,7 @@ describe("policy pack over the planned prod stack (offline plan)", function () {
     ];
     for (const v of variants) {
         it(`fails the offline plan on ${v.what}, naming ${v.rules.join(", ")}`, async () => {
-            const run = await runPlan({ stack: "prod", program: v.program, overrides: v.overrides() });
+            const run = await planStack({ stack: "prod", program: v.program, overrides: v.overrides() });
             expect(run.code).to.equal(1);
             expect(mandatoryRules(run)).to.deep.equal(v.rules);
             const lines = run.stdout.split("\n").filter((l) => l.includes("[mandatory]"));
@@ -108,7 +108,7 @@ describe("policy pack over the planned prod stack (offline plan)", function () {
     it("config already refuses a TTL of 60 in iklimco:dns.ttl: the plan stops with the key named before any policy runs", async () => {
         const dns = { ...prodConfig()["iklimco:dns"], ttl: 60 };
         let error: Error | undefined;
-        await runPlan({ stack: "prod", overrides: { "iklimco:dns": dns } }).catch((e: Error) => (error = e));
+        await planStack({ stack: "prod", overrides: { "iklimco:dns": dns } }).catch((e: Error) => (error = e));
         expect(error?.name).to.equal("ConfigError");
         expect(error?.message).to.match(/iklimco:dns\.ttl: expected a TTL of at least 600/);
     });
