@@ -1,7 +1,9 @@
 // `npm run plan -- --stack <name> [--json|--mermaid] [--compose <dir>]`: evaluates the real program against Pulumi.<name>.yaml under the
 // mock engine and prints what it would deploy, with no credentials and no secret values, then the policy pack's
 // violations; a mandatory one exits 1.
+import { parseArgs } from "util";
 import { ConfigError } from "../components/config";
+import { UsageError, withUsage } from "./cli";
 import { runPlan } from "./offline/run-plan";
 import { listStacks } from "./offline/stack-config";
 
@@ -14,25 +16,23 @@ interface PlanArgs {
     compose?: string;
 }
 
-function parseArgs(argv: string[]): PlanArgs {
-    const args: PlanArgs = { stack: "", json: false, mermaid: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--json") args.json = true;
-        else if (a === "--mermaid") args.mermaid = true;
-        else if (a === "--stack") args.stack = argv[++i] ?? "";
-        else if (a.startsWith("--stack=")) args.stack = a.slice("--stack=".length);
-        else if (a === "--compose") args.compose = argv[++i] ?? "";
-        else if (a.startsWith("--compose=")) args.compose = a.slice("--compose=".length);
-        else throw new Error(`unknown argument ${a}; usage: npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid] [--compose <dir>]`);
-    }
-    if (args.compose === "") throw new Error("--compose needs a directory");
-    if (!args.stack) throw new Error(`--stack is required: npm run plan -- --stack <${listStacks().join("|")}> [--json]`);
-    return args;
+function parsePlanArgs(argv: string[]): PlanArgs {
+    const usage = `npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid] [--compose <dir>]`;
+    const { values } = withUsage(usage, () =>
+        parseArgs({
+            args: argv,
+            options: { stack: { type: "string" }, json: { type: "boolean" }, mermaid: { type: "boolean" }, compose: { type: "string" } },
+            strict: true,
+            allowPositionals: false,
+        }),
+    );
+    if (values.compose === "") throw new UsageError(`--compose needs a directory\nusage: ${usage}`);
+    if (!values.stack) throw new UsageError(`--stack is required\nusage: ${usage}`);
+    return { stack: values.stack, json: values.json ?? false, mermaid: values.mermaid ?? false, compose: values.compose };
 }
 
 async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2));
+    const args = parsePlanArgs(process.argv.slice(2));
     // The plan, then the policy pack over it: a mandatory violation exits 1.
     const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose });
     // Exit only once the text is flushed: a pipe takes 64 KiB at a time and process.exit would cut the rest.
@@ -49,6 +49,6 @@ main().then(
     (code) => process.exit(code),
     (err) => {
         process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(isConfigError(err) ? 2 : 1);
+        process.exit(isConfigError(err) || err instanceof UsageError ? 2 : 1);
     },
 );

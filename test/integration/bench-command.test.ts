@@ -27,7 +27,7 @@ describe("npm run bench (tools/bench.ts)", function () {
 
     it("refuses a single run: the determinism check needs two", () => {
         const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/bench.ts", "--runs", "1"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
-        expect(r.status).to.equal(1);
+        expect(r.status).to.equal(2);
         expect(r.stderr).to.match(/--runs must be an integer >= 2/);
     });
 });
