@@ -37,6 +37,7 @@ describe("tool command lines (util.parseArgs)", function () {
         const r = tool("tools/policy-config.ts", "--stak", "prod");
         expect(r.status).to.equal(2);
         expect(r.stderr).to.match(/Unknown option '--stak'/).and.include("usage: npm run --silent policy-config -- --stack <name>");
+        expect(tool("tools/policy-config.ts").status, "no --stack").to.equal(2);
         const plan = tool("tools/plan.ts", "--stack", "prod", "--jsn");
         expect(plan.status).to.equal(2);
         expect(plan.stderr).to.include("usage: npm run plan -- --stack <");

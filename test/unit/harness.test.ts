@@ -3,6 +3,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
+import { stackFilesOf } from "../../tools/offline/compose";
 import { evaluateStack, evaluationKey } from "../harness";
 
 describe("test harness: evaluations cached per process", function () {
@@ -25,6 +27,16 @@ describe("test harness: evaluations cached per process", function () {
         const fresh = await evaluateStack("prod", { fresh: true });
         expect(fresh).to.not.equal(first);
         expect(fresh.resources.map((r) => r.urn)).to.deep.equal(first.resources.map((r) => r.urn));
+    });
+
+    it("a cached evaluation keeps its own modules after later evaluations (its stack files, not the latest's)", async () => {
+        const prod = await evaluateStack("prod");
+        const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8"));
+        const nodes = [...doc.config["iklimco:nodes"], { name: "iklimco-9", role: "worker", publicIp: "203.0.113.19", labels: ["db"] }];
+        const bigger = await evaluateStack("prod", { overrides: { "iklimco:nodes": nodes } });
+        const services = async (ev: typeof prod) => Object.keys((await stackFilesOf(ev)).get("docker-stack-infra_db-prod.yml")!.services);
+        expect(await services(bigger)).to.include("patroni-4");
+        expect(await services(prod)).to.not.include("patroni-4");
     });
 
     it("every test file is in test/unit or test/integration (a file elsewhere would never run)", () => {

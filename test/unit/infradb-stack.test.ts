@@ -1,13 +1,12 @@
 // The rendered Docker stack files and the Pulumi resources agree service by service, because both come from
 // the same ServiceSpecs (the renderer reads the builders of the very evaluation that registered the resources).
 import { expect } from "chai";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { stackFilesOf } from "../../tools/offline/compose";
-import { Evaluation, SECRET, SERVICE, evaluateStack, input, ofType } from "../harness";
+import { Evaluation, SECRET, SERVICE, evaluateStack, input, ofType, planStack } from "../harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 function compareService(ev: Evaluation, svc: any, key: string, stackName: string, doc: any): void {
@@ -72,13 +71,14 @@ describe("stack files rendered from the service specs", () => {
         for (const [key, svc] of Object.entries(doc.services)) compareService(ev, svc, key, "iklimco", doc);
     });
 
-    it("npm run plan -- --stack prod --compose <dir> writes it, and --json lists every service", function () {
+    it("the plan with --compose <dir> writes it, and --json lists every service", async function () {
         this.timeout(120_000);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tinfra-compose-"));
         try {
-            const root = path.join(__dirname, "..", "..");
-            const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "tools/plan.ts", "--stack", "prod", "--json", "--compose", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-            const plan = JSON.parse(out);
+            // What `npm run plan -- --stack prod --json --compose <dir>` runs (planOf), over the cached evaluation.
+            const run = await planStack({ stack: "prod", json: true, compose: dir });
+            expect(run.stderr).to.include(`wrote ${path.join(dir, "docker-stack-infra_db-prod.yml")}`);
+            const plan = JSON.parse(run.stdout);
             const names = plan.resources.filter((r: any) => r.type === SERVICE).map((r: any) => r.inputs.name).sort();
             // The infra/DB stack file holds what docker-stack-infra_db-prod.yml held: the infra services and the
             // certificate services beside them, and the Vault backup.

@@ -164,7 +164,14 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         if (err && typeof err === "object") (err as { resourcesRegistered?: number }).resourcesRegistered = records.length + pending;
         throw err;
     }
-    const load = <T>(modulePath: string): T => require(path.resolve(REPO_ROOT, modulePath));
+    // The program's modules as this evaluation loaded them: a later evaluation reloads them, so `load` reads
+    // the ones captured when this evaluation ended (see below), never whatever the require cache holds by then.
+    const modules = new Map<string, NodeJS.Module>();
+    const load = <T>(modulePath: string): T => {
+        const id = require.resolve(path.resolve(REPO_ROOT, modulePath));
+        const captured = modules.get(id);
+        return captured ? (captured.exports as T) : require(id);
+    };
 
     // Drain: resources created inside applies register later, so wait until nothing is in flight for a while.
     let stableTicks = 0;
@@ -206,5 +213,6 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     };
     for (const r of records) r.steps = inherited(r);
     records.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    for (const [id, m] of Object.entries(require.cache)) if (m) modules.set(id, m);
     return { stack: opts.stack, resources: records, byUrn, registry, load, outputs };
 }
