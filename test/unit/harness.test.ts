@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { stackFilesOf } from "../../tools/offline/compose";
+import { REPO_ROOT, evaluateProgram } from "../../tools/offline/engine";
 import { evaluateStack, evaluationKey } from "../harness";
 
 describe("test harness: evaluations cached per process", function () {
@@ -37,6 +38,23 @@ describe("test harness: evaluations cached per process", function () {
         const services = async (ev: typeof prod) => Object.keys((await stackFilesOf(ev)).get("docker-stack-infra_db-prod.yml")!.services);
         expect(await services(bigger)).to.include("patroni-4");
         expect(await services(prod)).to.not.include("patroni-4");
+    });
+
+    it("the engine reuses a file's transpiled code only while its source is unchanged", async () => {
+        const dir = path.join(REPO_ROOT, ".cache", "transpile-test");
+        const program = path.join(dir, "program.ts");
+        fs.mkdirSync(dir, { recursive: true });
+        try {
+            const outputOf = async (value: number) => {
+                fs.writeFileSync(program, `export const value: number = ${value};\n`);
+                return (await evaluateProgram({ stack: "prod", config: {}, secretKeys: [], program })).outputs.value;
+            };
+            expect(await outputOf(1)).to.equal(1);
+            expect(await outputOf(1)).to.equal(1);
+            expect(await outputOf(2)).to.equal(2);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("every test file is in test/unit or test/integration (a file elsewhere would never run)", () => {

@@ -3,6 +3,7 @@
 // input-derived dependencies, its inputs and which of them are secret. The mock monitor only passes type,
 // name and inputs to the mocks, so the registration request itself is read here by wrapping the monitor's
 // `registerResource`; this relies on @pulumi/pulumi internals, which is why that package's version is pinned.
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { computedOutputs } from "./mocks";
@@ -81,6 +82,33 @@ function sanitize(value: any, at: string, secretPaths: string[], reveal = false)
     return value;
 }
 
+type ModuleLoader = (m: NodeJS.Module & { _compile(code: string, filename: string): unknown }, filename: string) => unknown;
+const transpiled = new Map<string, { source: string; code: string }>();
+let transpileCacheInstalled = false;
+
+/**
+ * Each evaluation loads the program's modules afresh, and ts-node would transpile every file again each time.
+ * This keeps what ts-node produced for a file, and hands it to the module loader again while the file's
+ * source is unchanged: the same code runs, it is only not transpiled twice.
+ */
+function installTranspileCache(): void {
+    const extensions = require.extensions as unknown as Record<string, ModuleLoader | undefined>;
+    const tsLoader = extensions[".ts"];
+    if (transpileCacheInstalled || !tsLoader) return;
+    transpileCacheInstalled = true;
+    extensions[".ts"] = (m, filename) => {
+        const source = fs.readFileSync(filename, "utf8");
+        const hit = transpiled.get(filename);
+        if (hit && hit.source === source) return m._compile(hit.code, filename);
+        const compile = m._compile;
+        m._compile = function (code: string, file: string) {
+            if (file === filename) transpiled.set(filename, { source, code });
+            return compile.call(this, code, file);
+        };
+        return tsLoader(m, filename);
+    };
+}
+
 /** Removes the program's own modules from the require cache so each evaluation starts from scratch. */
 function forgetProgramModules(): void {
     for (const id of Object.keys(require.cache)) {
@@ -154,6 +182,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         });
     };
 
+    installTranspileCache();
     forgetProgramModules();
     const programPath = opts.program ?? path.join(REPO_ROOT, "index.ts");
     let programExports: Record<string, unknown>;
