@@ -33,11 +33,16 @@ describe("tool command lines (util.parseArgs)", function () {
         }
     });
 
+    it("npm run policy-config -- --stack prod prints the stack's policy config as JSON", () => {
+        const r = tool("tools/policy-config.ts", "--stack", "prod");
+        expect(r.status, r.stderr).to.equal(0);
+        expect(JSON.parse(r.stdout)).to.deep.equal({ "dns-record-edge-only": { edgeIps: ["203.0.113.21"] } });
+    });
+
     it("a tool exits 2 on a bad command line and names its usage", () => {
         const r = tool("tools/policy-config.ts", "--stak", "prod");
         expect(r.status).to.equal(2);
         expect(r.stderr).to.match(/Unknown option '--stak'/).and.include("usage: npm run --silent policy-config -- --stack <name>");
-        expect(tool("tools/policy-config.ts").status, "no --stack").to.equal(2);
         const plan = tool("tools/plan.ts", "--stack", "prod", "--jsn");
         expect(plan.status).to.equal(2);
         expect(plan.stderr).to.include("usage: npm run plan -- --stack <");
