@@ -28,17 +28,17 @@ steps.realise(12, swarm.network);
 // Step 11: generated infrastructure secrets.
 const infraSecrets = steps.realise(11, new InfraSecrets(`${config.stackName}-infra-secrets`, { config, provider: swarm.provider }));
 
-// --- infradb (issue 3) ---
+// --- infradb ---
 // Steps 9, 12, 15, 18: the infra/DB services (etcd, Patroni, MongoDB, RabbitMQ, APISIX, SWAG, Grafana) and the
 // SWAG files; their public fields (topologies, services to wait on, secrets) are what later components read.
 const infraDb = new InfraDb(`${config.stackName}-infra-db`, { config, services: swarm.services, secrets: infraSecrets });
 
-// --- vault (issue 4) ---
+// --- vault ---
 // Steps 10 and 14 (Vault): the TLS placeholder, the Raft members and their bootstrap. Vault as code (steps 14
 // and 16) comes after the certificate flow, so the provider talks to Vault over its real, verified certificate.
 const vault = new Vault(`${config.stackName}-vault`, { config, swarm });
 
-// --- certs (issue 5) ---
+// --- certs ---
 // Steps 20 and 24 (certificates): cert-reloader beside SWAG, cert-distributor on the Vault nodes, the bounded
 // wait for the published certificate and the verification that every Vault member serves it. Whatever needs the
 // real certificate depends on certs.certificateReady; whatever verifies Vault's public name on
@@ -50,7 +50,7 @@ const certs = new CertFlow(`${config.stackName}-certs`, {
     vault: { serviceNames: vault.serviceNames, services: vault.cluster.services },
 });
 
-// --- dns (issue 7) ---
+// --- dns ---
 // Step 23: the public A records, once SWAG serves with the real certificate. They point at SWAG's node; Vault's
 // (when the runner reaches it by its public name) at the Vault nodes, before Vault as code needs it.
 const dns = new DnsRecords(`${config.stackName}-dns`, {
@@ -65,7 +65,7 @@ const dns = new DnsRecords(`${config.stackName}-dns`, {
 // the <svc>_vault_role_id / <svc>_vault_secret_id Swarm secrets.
 const vaultConfig = new VaultConfiguration(`${config.stackName}-vault-config`, { config, swarm, vault, tlsReady: [...certs.vaultServesCertificate, ...dns.runnerReachesVault] });
 
-// --- backup (issue 9) ---
+// --- backup ---
 // Scheduled Raft snapshots of Vault to the StorageBox, with their own snapshot-only AppRole.
 const vaultBackup = new VaultBackup(`${config.stackName}-vault-backup`, {
     config,
@@ -74,7 +74,7 @@ const vaultBackup = new VaultBackup(`${config.stackName}-vault-backup`, {
     approlePath: vaultConfig.access.approle.path,
 });
 
-// --- init (issue 6) ---
+// --- init ---
 // Steps 7, 14 (RabbitMQ), 19, 21, 22: one-shot jobs on the overlay, each after exactly the services it uses.
 const init = new PlatformInit(`${config.stackName}-init`, {
     config,
@@ -86,7 +86,7 @@ const init = new PlatformInit(`${config.stackName}-init`, {
     apisix: { etcdEndpoints: infraDb.etcdClientEndpoints, etcdHealthy: infraDb.etcd.ready, ready: infraDb.apisix.ready },
 });
 
-// --- policy (issue 8) ---
+// --- policy ---
 // The policy pack (policies/) checks this program's plan: offline in `npm run plan`, for real with
 // `pulumi preview|up --policy-pack policies`. The microservice program (microservice/) reads the outputs
 // exported below through a StackReference; `microserviceSecrets` comes with the Vault component (step 16).

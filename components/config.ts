@@ -595,7 +595,7 @@ export const SECRET_SPECS = [
     { key: "grafanaAdminPassword", description: "Grafana admin password (generated when unset)", example: "'<password>'", required: () => false },
     { key: "apisixAdminKey", description: "APISIX admin API key (generated when unset)", example: "'<key>'", required: () => false },
     // Vault: set both to adopt an initialised Vault whose init answer this stack never recorded; set
-    // vaultToken alone to retire the root token (README, "Vault").
+    // vaultToken alone to retire the root token (docs/vault.md).
     { key: "vaultUnsealKey", description: "Vault unseal key of an already initialised Vault (adoption)", example: "'<base64 unseal key>'", required: () => false },
     { key: "vaultToken", description: "Vault token the program uses instead of the bootstrap root token", example: "'<token>'", required: () => false },
 ] as const satisfies readonly SecretSpec[];

@@ -2,6 +2,7 @@
 // recorded graph questions.
 import * as path from "path";
 import { Evaluation, RecordedResource, evaluateProgram } from "../tools/offline/engine";
+import { PlanRun, RunPlanOptions, planOf } from "../tools/offline/run-plan";
 import { readStackConfig } from "../tools/offline/stack-config";
 
 export type { Evaluation, RecordedResource };
@@ -13,12 +14,50 @@ export interface EvaluateStackOptions {
     secrets?: Record<string, string>;
     /** Another program than index.ts (a fixture under test/fixtures). */
     program?: string;
+    /**
+     * Evaluate again instead of sharing the process's cached evaluation: for determinism checks, which must
+     * compare two real evaluations.
+     */
+    fresh?: boolean;
+}
+
+// One evaluation of the whole program takes seconds and many test files ask for the same stack, so each
+// distinct (stack, overrides, secrets, program) is evaluated once per process. Callers share the result and
+// must not change it (the tests that alter a resource clone it first).
+const evaluations = new Map<string, Promise<Evaluation>>();
+
+/** The cache key: the evaluation's whole input, with object keys sorted so spelling order does not matter. */
+export function evaluationKey(stack: string, opts: EvaluateStackOptions): string {
+    const sorted = (v: unknown): unknown =>
+        Array.isArray(v)
+            ? v.map(sorted)
+            : v && typeof v === "object"
+              ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+              : v === undefined
+                ? "__undefined__"
+                : v;
+    return JSON.stringify(sorted({ stack, overrides: opts.overrides ?? {}, secrets: opts.secrets ?? {}, program: opts.program ?? "" }));
 }
 
 /** Evaluates the real program (or a fixture) for `Pulumi.<stack>.yaml` under the offline engine. */
-export async function evaluateStack(stack: string, opts: EvaluateStackOptions = {}): Promise<Evaluation> {
-    const cfg = readStackConfig(stack, opts.overrides, opts.secrets);
-    return evaluateProgram({ stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program });
+export function evaluateStack(stack: string, opts: EvaluateStackOptions = {}): Promise<Evaluation> {
+    const evaluate = async () => {
+        const cfg = readStackConfig(stack, opts.overrides, opts.secrets);
+        return evaluateProgram({ stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program });
+    };
+    if (opts.fresh) return evaluate();
+    const key = evaluationKey(stack, opts);
+    let ev = evaluations.get(key);
+    if (!ev) {
+        ev = evaluate();
+        evaluations.set(key, ev);
+    }
+    return ev;
+}
+
+/** `npm run plan`'s run (plan document, policy verdict, output) over the process's cached evaluation. */
+export async function planStack(opts: RunPlanOptions): Promise<PlanRun> {
+    return planOf(await evaluateStack(opts.stack, { overrides: opts.overrides, secrets: opts.secrets, program: opts.program }), opts);
 }
 
 export const FIXTURES = path.join(__dirname, "fixtures");

@@ -7,8 +7,10 @@
 // first's). Exits 1 when inputs differ between runs, an ordering edge has no recorded reason, or two steps
 // with nothing between them are serialised (tools/offline/budget.ts INDEPENDENT_STEPS).
 import * as path from "path";
+import { parseArgs } from "util";
 import { STEPS } from "../components/pipeline";
-import { INDEPENDENT_STEPS, readCriticalPathBudget } from "./offline/budget";
+import { UsageError, withUsage } from "./cli";
+import { CRITICAL_PATH_STEP_BUDGET, INDEPENDENT_STEPS } from "./offline/budget";
 import { REPO_ROOT } from "./offline/engine";
 import { ColdStart, ColdStartInput, precompileChild, runColdStart } from "./offline/coldstart";
 import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits } from "./offline/graph";
@@ -21,17 +23,19 @@ interface BenchArgs {
     json: boolean;
 }
 
-function parseArgs(argv: string[]): BenchArgs {
-    const args: BenchArgs = { stack: "prod", runs: 5, json: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--json") args.json = true;
-        else if (a === "--stack") args.stack = argv[++i] ?? "";
-        else if (a === "--runs") args.runs = Number(argv[++i]);
-        else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--stack prod] [--runs 5] [--json]`);
-    }
-    if (!Number.isInteger(args.runs) || args.runs < 2) throw new Error("--runs must be an integer >= 2 (the determinism check compares runs)");
-    return args;
+function parseBenchArgs(argv: string[]): BenchArgs {
+    const usage = "npm run bench -- [--stack prod] [--runs 5] [--json]";
+    const { values } = withUsage(usage, () =>
+        parseArgs({
+            args: argv,
+            options: { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false } },
+            strict: true,
+            allowPositionals: false,
+        }),
+    );
+    const runs = Number(values.runs);
+    if (!Number.isInteger(runs) || runs < 2) throw new UsageError("--runs must be an integer >= 2 (the determinism check compares runs)");
+    return { stack: values.stack, runs, json: values.json };
 }
 
 /** The benchmark must finish within a minute: it stops adding runs when the next pair would cross this. */
@@ -45,7 +49,7 @@ const MODE_TEXT: Record<StartMode, string> = {
 
 async function main(): Promise<number> {
     const t0 = Date.now();
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseBenchArgs(process.argv.slice(2));
     const rt = readNodejsRuntime(REPO_ROOT);
     const hostEnv = languageHostEnv(rt);
     const configured = startMode(REPO_ROOT, hostEnv);
@@ -99,7 +103,7 @@ async function main(): Promise<number> {
     const all = [...runs.configured, ...runs.other];
     const fingerprints = (r: ColdStart): InputFingerprint[] => r.resources.map((x) => ({ urn: x.urn, inputs: x.inputs }));
     const differing = [...new Set(all.slice(1).flatMap((r) => differingResources(fingerprints(first), fingerprints(r))))].sort();
-    const budget = readCriticalPathBudget(REPO_ROOT);
+    const budget = CRITICAL_PATH_STEP_BUDGET;
     const waits = stepWaits(first.resources);
     const realised = new Set(custom.flatMap((r) => r.steps));
     const checkable = INDEPENDENT_STEPS.filter((p) => realised.has(p.step) && realised.has(p.notAfter));
@@ -141,10 +145,10 @@ async function main(): Promise<number> {
         out.push(`start-up as Pulumi.yaml configures it [${MODE_TEXT[configured]}, tsconfig ${c.tsconfig}]: min ${s(c.min)}, median ${s(c.median)} (${runs.configured.length} runs)`);
         if (other) {
             const o = stat(runs.other);
-            const how = configured === "transpile-only" ? "Pulumi's default, as before this change" : "the alternative";
+            const how = configured === "transpile-only" ? "Pulumi's default" : "the alternative";
             out.push(`start-up ${how} [${MODE_TEXT[other]}, tsconfig ${report.startup.other?.tsconfig}]: min ${s(o.min)}, median ${s(o.median)} (${runs.other.length} runs)`);
         }
-        out.push(`critical path: ${cp.length} resources one after another, through ${cp.steps.length} pipeline steps (${stepList(cp.steps)}); the shell pipeline ran 24 steps in a row; README budget: at most ${budget}`);
+        out.push(`critical path: ${cp.length} resources one after another, through ${cp.steps.length} pipeline steps (${stepList(cp.steps)}); the shell pipeline ran 24 steps in a row; budget: at most ${budget}`);
         for (const urn of cp.path) out.push(`    ${label(urn)} [steps ${stepList(byUrn.get(urn)?.steps ?? [])}]`);
         out.push(`most steps on any chain: ${widest.steps.length} (${stepList(widest.steps)}) over ${widest.path.length} resources; ${resourceSteps} of the 24 steps are realised by resources`);
         out.push(`ordering edges without data (explicit dependsOn): ${edges.length}, ${unexplained.length} without a recorded reason`);
@@ -173,6 +177,6 @@ main().then(
     (code) => process.exit(code),
     (err) => {
         process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(1);
+        process.exit(err instanceof UsageError ? 2 : 1);
     },
 );

@@ -1,22 +1,23 @@
 // `npm run import-file -- --stack prod [--out import.json] [--host ssh://deploy@manager]`: reads the live swarm
 // (the stack's docker.host unless --host says otherwise) and writes the Pulumi import file for adoption.
 import * as fs from "fs";
+import { parseArgs } from "util";
 import { buildImportFile, readLiveSwarm } from "./adoption/import-file";
+import { UsageError, withUsage } from "./cli";
 import { evaluateProgram } from "./offline/engine";
 import { readStackConfig } from "./offline/stack-config";
 
 async function main(): Promise<void> {
-    const argv = process.argv.slice(2);
-    const opt = (name: string) => {
-        const i = argv.indexOf(name);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
-    const stack = opt("--stack");
-    if (!stack) throw new Error("usage: npm run import-file -- --stack <name> [--out import.json] [--host <docker host>]");
-    const out = opt("--out") ?? `import.${stack}.json`;
+    const usage = "npm run import-file -- --stack <name> [--out import.json] [--host <docker host>]";
+    const { values } = withUsage(usage, () =>
+        parseArgs({ args: process.argv.slice(2), options: { stack: { type: "string" }, out: { type: "string" }, host: { type: "string" } }, strict: true, allowPositionals: false }),
+    );
+    const stack = values.stack;
+    if (!stack) throw new UsageError(`--stack is required\nusage: ${usage}`);
+    const out = values.out ?? `import.${stack}.json`;
     const cfg = readStackConfig(stack);
     const ev = await evaluateProgram({ stack, config: cfg.config, secretKeys: cfg.secretKeys });
-    const host = opt("--host") ?? JSON.parse(cfg.config["iklimco:docker"]).host;
+    const host = values.host ?? JSON.parse(cfg.config["iklimco:docker"]).host;
     const report = buildImportFile(ev, readLiveSwarm(host));
     fs.writeFileSync(out, JSON.stringify(report.file, null, 2) + "\n");
     const log = (s: string) => process.stderr.write(s + "\n");
@@ -29,5 +30,5 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    process.exit(err instanceof UsageError ? 2 : 1);
 });

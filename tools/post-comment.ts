@@ -2,6 +2,8 @@
 // comment on the pull request through the Gitea API, where reviewers see it. Reads GITHUB_SERVER_URL,
 // GITHUB_REPOSITORY, PR_NUMBER and GITEA_TOKEN from the runner; the token never appears in output.
 import * as fs from "fs";
+import { parseArgs } from "util";
+import { UsageError, withUsage } from "./cli";
 
 export interface CommentTarget {
     serverUrl: string;
@@ -12,6 +14,7 @@ export interface CommentTarget {
 
 /** GitHub-flavoured markdown body; long output keeps its end (where the summary and policy results are). */
 export function commentBody(title: string, text: string, max = 60000): string {
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes start with the ESC control character
     const clean = text.replace(/\u001b\[[0-9;]*m/g, "");
     const body = clean.length > max ? `... (${clean.length - max} characters cut, the full output is in the job log)\n${clean.slice(-max)}` : clean;
     return `### ${title}\n\n\`\`\`\n${body.replace(/```/g, "'''")}\n\`\`\`\n`;
@@ -29,14 +32,12 @@ export async function postComment(target: CommentTarget, body: string, timeoutMs
 }
 
 async function main(): Promise<void> {
-    const argv = process.argv.slice(2);
-    const arg = (name: string) => {
-        const i = argv.indexOf(name);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
-    const file = arg("--file");
-    const title = arg("--title") ?? "pulumi preview";
-    if (!file) throw new Error("usage: npm run --silent post-comment -- --title <title> --file <file>");
+    const usage = "npm run --silent post-comment -- --title <title> --file <file>";
+    const { values } = withUsage(usage, () =>
+        parseArgs({ args: process.argv.slice(2), options: { file: { type: "string" }, title: { type: "string", default: "pulumi preview" } }, strict: true, allowPositionals: false }),
+    );
+    const { file, title } = values;
+    if (!file) throw new UsageError(`--file is required\nusage: ${usage}`);
     const env = process.env;
     const missing = ["GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "PR_NUMBER", "GITEA_TOKEN"].filter((k) => !env[k]);
     if (missing.length) throw new Error(`post-comment needs ${missing.join(", ")} from the runner`);
@@ -48,6 +49,6 @@ async function main(): Promise<void> {
 if (require.main === module) {
     main().catch((err) => {
         process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(1);
+        process.exit(err instanceof UsageError ? 2 : 1);
     });
 }

@@ -5,6 +5,8 @@
 // exists. Exits 1 naming each service that is not right.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import { parseArgs } from "util";
+import { UsageError, withUsage } from "./cli";
 import { readStackConfig } from "./offline/stack-config";
 
 export interface ServiceState {
@@ -76,19 +78,25 @@ export async function verify(opts: VerifyOptions): Promise<{ states: ServiceStat
 }
 
 async function main(): Promise<number> {
-    const argv = process.argv.slice(2);
-    const arg = (name: string) => {
-        const i = argv.indexOf(name);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
-    const stack = arg("--stack");
-    if (!stack) throw new Error("usage: npm run verify -- --stack <name> [--outputs outputs.json] [--timeout <seconds>]");
+    const usage = "npm run verify -- --stack <name> [--outputs outputs.json] [--timeout <seconds>]";
+    const { values } = withUsage(usage, () =>
+        parseArgs({
+            args: process.argv.slice(2),
+            options: { stack: { type: "string" }, outputs: { type: "string" }, timeout: { type: "string", default: "300" } },
+            strict: true,
+            allowPositionals: false,
+        }),
+    );
+    const stack = values.stack;
+    if (!stack) throw new UsageError(`--stack is required\nusage: ${usage}`);
+    const timeoutSeconds = Number(values.timeout);
+    if (!(timeoutSeconds > 0)) throw new UsageError(`--timeout must be a number of seconds above 0, got ${values.timeout}\nusage: ${usage}`);
     const cfg = readStackConfig(stack).config;
     const stackName = cfg["iklimco:stackName"] ?? "iklimco";
     const host = (JSON.parse(cfg["iklimco:docker"] ?? "{}") as { host?: string }).host;
-    const outputsFile = arg("--outputs");
+    const outputsFile = values.outputs;
     const outputs = outputsFile ? (JSON.parse(fs.readFileSync(outputsFile, "utf8")) as Record<string, unknown>) : {};
-    const timeoutMs = Number(arg("--timeout") ?? "300") * 1000;
+    const timeoutMs = timeoutSeconds * 1000;
     const { states, problems } = await verify({ stackName, dockerHost: host, timeoutMs, networkName: typeof outputs.networkName === "string" ? outputs.networkName : undefined });
     for (const s of states) process.stdout.write(`${s.name}: ${s.running}/${s.desired}${s.updateState ? ` (update ${s.updateState})` : ""}\n`);
     if (problems.length) {
@@ -104,7 +112,7 @@ if (require.main === module) {
         (code) => process.exit(code),
         (err) => {
             process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-            process.exit(1);
+            process.exit(err instanceof UsageError ? 2 : 1);
         },
     );
 }

@@ -7,7 +7,9 @@ import * as path from "path";
 
 export const SCRIPTS_DIR = path.join(__dirname, "scripts");
 
-export type CertScript = "reloader" | "distributor" | "wait-cert" | "verify-probe";
+/** The scripts shipped with common.sh prepended. */
+export const CERT_SCRIPTS = ["reloader", "distributor", "wait-cert", "verify-probe"] as const;
+export type CertScript = (typeof CERT_SCRIPTS)[number];
 
 export function readScript(file: string): string {
     return fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");

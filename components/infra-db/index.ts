@@ -3,7 +3,6 @@
 // explicit Docker provider and the overlay, with step 9 (SWAG files) before SWAG, step 15 (convergence of what
 // later steps use) and step 18 (etcd healthy before its dependants). Its public fields are what the other
 // components (Vault, certs, init, DNS) read: topology strings, services to wait on, and the secrets.
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";

@@ -160,8 +160,8 @@ export function policyHcl(kvMount: string, svc: MicroserviceSpec): string {
 }
 
 /**
- * What the program's own Vault token needs after bootstrap (the token that replaces the root token, see the
- * README): manage the AppRole backend, the KV mount, the audit device, the service policies, and create
+ * What the program's own Vault token needs after bootstrap (the token that replaces the root token, see
+ * docs/vault.md): manage the AppRole backend, the KV mount, the audit device, the service policies, and create
  * child tokens for the provider.
  */
 export function adminPolicyHcl(kvMount: string, approlePath: string): string {

@@ -30,6 +30,7 @@ trap cleanup EXIT
 auth=()
 if [ -n "${REGISTRY_PASSWORD:-}" ]; then
     DOCKER_CONFIG=$(mktemp -d) && export DOCKER_CONFIG
+    # shellcheck disable=SC2016 # expanded when the cleanup runs
     cleanup_steps+=('rm -rf "$DOCKER_CONFIG"')
     printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY" >/dev/null
     auth=(--with-registry-auth)

@@ -42,7 +42,7 @@ umask 077
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vault-entrypoint.XXXXXX") || { log "cannot create a private temp directory"; exit 1; }
 
 if [ -n "${VAULT_CONFIG_HCL:-}" ]; then
-    mkdir -p "$CONFIG_DIR" && printf '%s\n' "$VAULT_CONFIG_HCL" > "$CONFIG_DIR/vault.hcl" || { log "cannot write $CONFIG_DIR/vault.hcl"; exit 1; }
+    { mkdir -p "$CONFIG_DIR" && printf '%s\n' "$VAULT_CONFIG_HCL" > "$CONFIG_DIR/vault.hcl"; } || { log "cannot write $CONFIG_DIR/vault.hcl"; exit 1; }
     chmod 0644 "$CONFIG_DIR/vault.hcl"
 fi
 
@@ -69,6 +69,7 @@ fi
 SERVER_PID=$!
 log "started the server (pid $SERVER_PID); unseal loop on $ADDR"
 
+# shellcheck disable=SC2317 # called by the trap below
 stop() {
     log "stopping: forwarding the signal to the server"
     kill -TERM "$SERVER_PID" 2>/dev/null
@@ -94,7 +95,7 @@ http() {
         # shellcheck disable=SC2086 # TLS_OPTS is a list of options
         timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS --header 'Content-Type: application/json' --post-file "$3" "$2" 2>"$WORK/err"
     else
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # TLS_OPTS is a list of options
         timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS "$2" 2>"$WORK/err"
     fi
 }

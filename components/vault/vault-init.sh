@@ -25,7 +25,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # shellcheck disable=SC2086 # TLS_OPTS is a list of options
 get() { timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS "$1" 2>"$WORK/err"; }
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # TLS_OPTS is a list of options
 post() { timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS --header 'Content-Type: application/json' --post-file "$2" "$1" 2>"$WORK/err"; }
 squash() { tr -d ' \t\r\n'; }
 

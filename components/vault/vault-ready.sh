@@ -15,7 +15,7 @@ log() { echo "vault-ready: $*" >&2; }
 
 start=$(date +%s)
 for m in $MEMBERS; do
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # TLS_OPTS is a list of options
     until timeout "$HTTP_TIMEOUT" wget -q -O /dev/null $TLS_OPTS "$m/v1/sys/health?standbyok=true" 2>/dev/null; do
         if [ $(( $(date +%s) - start )) -ge "$WAIT_SECONDS" ]; then
             log "timed out after ${WAIT_SECONDS}s waiting for $m to be initialised and unsealed (GET /v1/sys/health?standbyok=true != 200)"

@@ -2,6 +2,8 @@
 // `stdin`), with the docker CLI replaced by test/support/fake-docker.sh so the container's command runs on this
 // host against the test's own servers. Also lists every secret value the evaluation handed to the jobs.
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { computedOutputs } from "../../tools/offline/mocks";
 import { Evaluation, RecordedResource, input } from "../harness";
@@ -9,7 +11,7 @@ import { Evaluation, RecordedResource, input } from "../harness";
 export const FAKE_DOCKER = path.join(__dirname, "fake-docker.sh");
 
 export function runJob(job: RecordedResource, env: Record<string, string>, timeoutMs: number): { status: number | null; out: string; argv: string } {
-    const argvFile = path.join(require("os").tmpdir(), `tinit-argv-${process.pid}-${Date.now()}`);
+    const argvFile = path.join(os.tmpdir(), `tinit-argv-${process.pid}-${Date.now()}`);
     const r = spawnSync("bash", ["-c", String(input(job, "create"))], {
         input: String(input(job, "stdin")),
         encoding: "utf8",
@@ -17,7 +19,6 @@ export function runJob(job: RecordedResource, env: Record<string, string>, timeo
         // SHLVL: bash must not take node's socketpair stdin for an rshd connection and source ~/.bashrc.
         env: { PATH: process.env.PATH, LANG: "C.UTF-8", SHLVL: "2", DOCKER: FAKE_DOCKER, FAKE_DOCKER_ARGV: argvFile, ...env },
     });
-    const fs = require("fs") as typeof import("fs");
     const argv = fs.existsSync(argvFile) ? fs.readFileSync(argvFile, "utf8") : "";
     fs.rmSync(argvFile, { force: true });
     return { status: r.status, out: `${r.stdout}${r.stderr}`, argv };

@@ -87,7 +87,7 @@ function ancestors(ev: Evaluation, r: RecordedResource): RecordedResource[] {
 /**
  * The import file for an evaluated program against a live swarm. Component parents are declared as empty
  * components in the same file (the engine creates them); the provider is referenced through the name
- * table, so it must exist in the stack first (README: `pulumi up --target <provider urn>`).
+ * table, so it must exist in the stack first (docs/runbook.md: `pulumi up --target <provider urn>`).
  */
 export function buildImportFile(ev: Evaluation, live: LiveSwarm): ImportReport {
     const file: ImportFile = { nameTable: {}, resources: [] };

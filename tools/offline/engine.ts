@@ -3,6 +3,7 @@
 // input-derived dependencies, its inputs and which of them are secret. The mock monitor only passes type,
 // name and inputs to the mocks, so the registration request itself is read here by wrapping the monitor's
 // `registerResource`; this relies on @pulumi/pulumi internals, which is why that package's version is pinned.
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { computedOutputs } from "./mocks";
@@ -93,6 +94,33 @@ function sanitize(value: any, at: string, secretPaths: string[], reveal = false)
     return value;
 }
 
+type ModuleLoader = (m: NodeJS.Module & { _compile(code: string, filename: string): unknown }, filename: string) => unknown;
+const transpiled = new Map<string, { source: string; code: string }>();
+let transpileCacheInstalled = false;
+
+/**
+ * Each evaluation loads the program's modules afresh, and ts-node would transpile every file again each time.
+ * This keeps what ts-node produced for a file, and hands it to the module loader again while the file's
+ * source is unchanged: the same code runs, it is only not transpiled twice.
+ */
+function installTranspileCache(): void {
+    const extensions = require.extensions as unknown as Record<string, ModuleLoader | undefined>;
+    const tsLoader = extensions[".ts"];
+    if (transpileCacheInstalled || !tsLoader) return;
+    transpileCacheInstalled = true;
+    extensions[".ts"] = (m, filename) => {
+        const source = fs.readFileSync(filename, "utf8");
+        const hit = transpiled.get(filename);
+        if (hit && hit.source === source) return m._compile(hit.code, filename);
+        const compile = m._compile;
+        m._compile = function (code: string, file: string) {
+            if (file === filename) transpiled.set(filename, { source, code });
+            return compile.call(this, code, file);
+        };
+        return tsLoader(m, filename);
+    };
+}
+
 /** Removes the program's own modules from the require cache so each evaluation starts from scratch. */
 function forgetProgramModules(): void {
     for (const id of Object.keys(require.cache)) {
@@ -174,6 +202,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         });
     };
 
+    installTranspileCache();
     forgetProgramModules();
     const programPath = opts.program ?? path.join(REPO_ROOT, "index.ts");
     let programExports: Record<string, unknown>;
@@ -185,7 +214,14 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         if (err && typeof err === "object") (err as { resourcesRegistered?: number }).resourcesRegistered = records.length + pending;
         throw err;
     }
-    const load = <T>(modulePath: string): T => require(path.resolve(REPO_ROOT, modulePath));
+    // The program's modules as this evaluation loaded them: a later evaluation reloads them, so `load` reads
+    // the ones captured when this evaluation ended (see below), never whatever the require cache holds by then.
+    const modules = new Map<string, NodeJS.Module>();
+    const load = <T>(modulePath: string): T => {
+        const id = require.resolve(path.resolve(REPO_ROOT, modulePath));
+        const captured = modules.get(id);
+        return captured ? (captured.exports as T) : require(id);
+    };
 
     // Drain: resources created inside applies register later, so wait until nothing is in flight for a while.
     let stableTicks = 0;
@@ -227,5 +263,6 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     };
     for (const r of records) r.steps = inherited(r);
     records.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    for (const [id, m] of Object.entries(require.cache)) if (m) modules.set(id, m);
     return { stack: opts.stack, resources: records, byUrn, registry, load, outputs };
 }

@@ -3,6 +3,8 @@
 // violation or a failure of the program, 2 a config error (a broken or missing stack file, or any key the schema
 // refuses), reported with every problem at once before the program registers anything.
 import { ConfigError, ConfigProblem } from "../../components/config";
+import { parseArgs as parseCommandLine } from "util";
+import { UsageError, withUsage } from "../cli";
 import { runPlan } from "./run-plan";
 import { listStacks, locateKey, stackFile } from "./stack-config";
 
@@ -30,24 +32,21 @@ export interface PlanCommandResult {
     resourcesRegistered?: number;
 }
 
-const usage = () => `usage: npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid] [--compose <dir>] [--config-file <file>]`;
+const usage = () => `npm run plan -- --stack <${listStacks().join("|")}> [--json|--mermaid] [--compose <dir>] [--config-file <file>]`;
 
 export function parseArgs(argv: string[]): PlanArgs {
-    const args: PlanArgs = { stack: "", json: false, mermaid: false };
-    const value = (a: string, i: number, flag: string) => (a.startsWith(`${flag}=`) ? a.slice(flag.length + 1) : argv[i + 1] ?? "");
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--json") args.json = true;
-        else if (a === "--mermaid") args.mermaid = true;
-        else if (a === "--stack" || a.startsWith("--stack=")) args.stack = value(a, a.includes("=") ? i : i++, "--stack");
-        else if (a === "--compose" || a.startsWith("--compose=")) args.compose = value(a, a.includes("=") ? i : i++, "--compose");
-        else if (a === "--config-file" || a.startsWith("--config-file=")) args.configFile = value(a, a.includes("=") ? i : i++, "--config-file");
-        else throw new Error(`unknown argument ${a}; ${usage()}`);
-    }
-    if (args.compose === "") throw new Error("--compose needs a directory");
-    if (args.configFile === "") throw new Error("--config-file needs a file");
-    if (!args.stack) throw new Error(`--stack is required; ${usage()}`);
-    return args;
+    const { values } = withUsage(usage(), () =>
+        parseCommandLine({
+            args: argv,
+            options: { stack: { type: "string" }, json: { type: "boolean" }, mermaid: { type: "boolean" }, compose: { type: "string" }, "config-file": { type: "string" } },
+            strict: true,
+            allowPositionals: false,
+        }),
+    );
+    if (values.compose === "") throw new UsageError(`--compose needs a directory\nusage: ${usage()}`);
+    if (values["config-file"] === "") throw new UsageError(`--config-file needs a file\nusage: ${usage()}`);
+    if (!values.stack) throw new UsageError(`--stack is required\nusage: ${usage()}`);
+    return { stack: values.stack, json: values.json ?? false, mermaid: values.mermaid ?? false, compose: values.compose, configFile: values["config-file"] };
 }
 
 // The engine reloads the program's modules for each evaluation, so a ConfigError thrown by the program is an
@@ -59,10 +58,10 @@ export async function planCommand(argv: string[]): Promise<PlanCommandResult> {
     try {
         args = parseArgs(argv);
     } catch (err) {
-        return { code: 1, stdout: "", stderr: `${(err as Error).message}\n` };
+        return { code: err instanceof UsageError ? 2 : 1, stdout: "", stderr: `${(err as Error).message}\n` };
     }
     try {
-        // The plan, then the policy pack over it: a mandatory violation exits 1 (issue 8).
+        // The plan, then the policy pack over it: a mandatory violation exits 1.
         const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose, configFile: args.configFile });
         return { code: run.code, stdout: `${run.stdout}\n`, stderr: run.stderr, resourcesRegistered: run.plan.resources.length };
     } catch (err) {

@@ -2,7 +2,7 @@
 // `npm run plan` (tools/plan.ts) is this with arguments from the command line; tests call it with a fixture
 // program or config overrides. Exit code: 0, or 1 when a mandatory policy is violated.
 import { writeStackFiles } from "./compose";
-import { evaluateProgram } from "./engine";
+import { Evaluation, evaluateProgram } from "./engine";
 import { renderMermaid } from "./mermaid";
 import { PlanDocument, buildPlan, renderPlanText } from "./plan";
 import { PolicyReport, evaluatePolicies, policyConfigFromStack, renderPolicyText } from "./policy";
@@ -32,7 +32,12 @@ export interface PlanRun {
 
 export async function runPlan(opts: RunPlanOptions): Promise<PlanRun> {
     const cfg = readStackConfig(opts.stack, opts.overrides, opts.secrets, opts.configFile);
-    const ev = await evaluateProgram({ stack: opts.stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program });
+    return planOf(await evaluateProgram({ stack: opts.stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program }), opts);
+}
+
+/** The plan of an evaluation the caller already has (of `opts`' stack, program, overrides and secrets). */
+export async function planOf(ev: Evaluation, opts: RunPlanOptions): Promise<PlanRun> {
+    const cfg = readStackConfig(opts.stack, opts.overrides, opts.secrets, opts.configFile);
     const policy = await evaluatePolicies(ev, policyConfigFromStack(cfg.config));
     const plan = { ...buildPlan(ev, cfg.secrets), policy };
     const stdout = opts.mermaid ? renderMermaid(ev) : opts.json ? JSON.stringify(plan, null, 2) : `${renderPlanText(plan)}\n\n${renderPolicyText(policy)}`;

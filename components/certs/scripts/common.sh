@@ -23,7 +23,7 @@ pair_problem() {
     [ -s "$_key" ] || { echo "key $_key is missing or empty"; return 0; }
     _cpub=$(openssl x509 -in "$_cert" -noout -pubkey 2>/dev/null) || { echo "certificate $_cert does not parse"; return 0; }
     _kpub=$(openssl pkey -in "$_key" -pubout 2>/dev/null) || { echo "key $_key does not parse"; return 0; }
-    [ -n "$_cpub" ] && [ "$_cpub" = "$_kpub" ] || { echo "key $_key does not match certificate $_cert"; return 0; }
+    { [ -n "$_cpub" ] && [ "$_cpub" = "$_kpub" ]; } || { echo "key $_key does not match certificate $_cert"; return 0; }
     openssl x509 -in "$_cert" -noout -checkend 0 >/dev/null 2>&1 || { echo "certificate $_cert expired on $(cert_not_after "$_cert")"; return 0; }
     return 0
 }
@@ -38,11 +38,11 @@ publish_pair() {
     (umask 077 && cp "$2" "$_tk") || { rm -f "$_tk"; return 1; }
     chmod 600 "$_tk" || { rm -f "$_tk"; return 1; }
     if [ -n "${6:-}" ]; then chown "$6" "$_tk" || { rm -f "$_tk"; return 1; }; fi
-    cp "$1" "$_tc" && chmod 644 "$_tc" || { rm -f "$_tc" "$_tk"; return 1; }
+    { cp "$1" "$_tc" && chmod 644 "$_tc"; } || { rm -f "$_tc" "$_tk"; return 1; }
     # The two renames are not one atomic step: a reader between them sees a new certificate with the old key.
     # Readers here (the distributor, Vault at start) check the pair matches before use, or start only after
     # both renames (the distributor restarts Vault after publish_pair returned).
-    mv -f "$_tk" "$_dir/$5" && mv -f "$_tc" "$_dir/$4" || { rm -f "$_tc" "$_tk"; return 1; }
+    { mv -f "$_tk" "$_dir/$5" && mv -f "$_tc" "$_dir/$4"; } || { rm -f "$_tc" "$_tk"; return 1; }
 }
 
 # Snapshots a pair into private temp files so it is checked and copied from one consistent read, even if the

@@ -86,7 +86,8 @@ report() {
         echo "fingerprint=$(cert_fingerprint "$TARGET_DIR/$CERT_NAME")"
         echo "notAfter=$(cert_not_after "$TARGET_DIR/$CERT_NAME")"
         echo "updated=$(date +%s)"
-    } > "$_r" 2>/dev/null && mv -f "$_r" "$REPORT_DIR/$NODE_NAME" 2>/dev/null || rm -f "$_r"
+    } > "$_r" 2>/dev/null || { rm -f "$_r"; return 0; }
+    mv -f "$_r" "$REPORT_DIR/$NODE_NAME" 2>/dev/null || rm -f "$_r"
 }
 
 lock_acquire() {

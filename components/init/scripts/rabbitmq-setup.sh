@@ -59,14 +59,13 @@ until ctl ping >/dev/null 2>&1; do
 done
 
 changes=0
-declare -A want_user=() want_vhost=()
+declare -A want_user=()
 vhosts="$(ctl list_vhosts name --no-table-headers)"
 users="$(ctl list_users --no-table-headers)"
 
 while IFS="$TAB" read -r kind a b c d e; do
   case "$kind" in
     vhost)
-      want_vhost["$a"]=1
       if ! grep -Fxq -- "$a" <<< "$vhosts"; then
         ctl add_vhost "$a" >/dev/null
         echo "rabbitmq setup: created vhost $a"
@@ -90,7 +89,7 @@ while IFS="$TAB" read -r kind a b c d e; do
         changes=$((changes + 1))
       fi
       unset pw
-      if [ "${line#*$TAB}" != "[$MANAGED_TAG]" ]; then
+      if [ "${line#*"$TAB"}" != "[$MANAGED_TAG]" ]; then
         ctl set_user_tags "$a" "$MANAGED_TAG" >/dev/null
         if [ -n "$line" ]; then
           echo "rabbitmq setup: tagged user $a $MANAGED_TAG"

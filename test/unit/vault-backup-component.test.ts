@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { BACKUP_POLICY_HCL, schedulePeriodSeconds } from "../../components/backup";
+import { SERVICE, evaluateStack, input, named, ofType } from "../harness";
+
+describe("Vault backup component (offline engine)", () => {
+    it("derives the health limit from the schedule's longest gap between runs, for every cron form", () => {
+        expect(schedulePeriodSeconds("0 * * * *")).to.equal(3600);
+        expect(schedulePeriodSeconds("* * * * *")).to.equal(60);
+        expect(schedulePeriodSeconds("*/30 * * * *")).to.equal(1800);
+        expect(schedulePeriodSeconds("15 */6 * * *")).to.equal(6 * 3600);
+        expect(schedulePeriodSeconds("30 2 * * *")).to.equal(86400);
+        // Lists, ranges and weekly/monthly forms: the longest gap, not the shortest.
+        expect(schedulePeriodSeconds("5,35 * * * *")).to.equal(1800);
+        expect(schedulePeriodSeconds("0 1,2,22 * * *")).to.equal(20 * 3600);
+        expect(schedulePeriodSeconds("0 3 * * 0")).to.equal(7 * 86400);
+        expect(schedulePeriodSeconds("0 3 * * mon-fri")).to.equal(3 * 86400);
+        expect(schedulePeriodSeconds("0 0 1 * *")).to.equal(31 * 86400);
+        // The config schema refuses these before anything runs; the function does not guess.
+        expect(() => schedulePeriodSeconds("0 * *")).to.throw(/five fields/);
+        expect(() => schedulePeriodSeconds("0 0 30 2 *")).to.throw(/a schedule that runs/);
+    });
+
+    it("reaches vault-1 on the overlay at its listener port whatever vault.port publishes on the nodes", async () => {
+        const ev = await evaluateStack("prod", { overrides: { "iklimco:vault": { hostname: "vault.iklim.co", port: 8300 } } });
+        const svc = ofType(ev, SERVICE).find((s) => input(s, "name") === "iklimco_vault-backup")!;
+        const env = input(svc, "taskSpec.containerSpec.env");
+        expect(env.VAULT_ADDR).to.equal("https://vault.iklim.co:8300");
+        expect(env.CURL_OPTS).to.equal("--connect-to vault.iklim.co:8300:vault-1:8200");
+    });
+
+    it("declares the backup service with its AppRole secrets as files, the StorageBox mount and a snapshot-only policy", async () => {
+        const ev = await evaluateStack("prod");
+        const svc = ofType(ev, SERVICE).find((s) => input(s, "name") === "iklimco_vault-backup")!;
+        expect(svc).to.not.equal(undefined);
+        const files = input(svc, "taskSpec.containerSpec.secrets").map((s: { fileName: string }) => s.fileName).sort();
+        expect(files).to.deep.equal(["/run/secrets/backup_vault_role_id", "/run/secrets/backup_vault_secret_id"]);
+        expect(input(svc, "taskSpec.containerSpec.mounts")).to.deep.include({ type: "bind", source: "/mnt/storagebox/vault-snapshots", target: "/snapshots", readOnly: false });
+        const env = input(svc, "taskSpec.containerSpec.env");
+        expect(env.KEEP).to.equal("48");
+        expect(env.SCHEDULE).to.equal("0 * * * *");
+        expect(env.VAULT_ADDR).to.equal("https://vault.iklim.co:8200");
+        expect(env.CURL_OPTS).to.equal("--connect-to vault.iklim.co:8200:vault-1:8200");
+        for (const v of Object.values<string>(env)) expect(v).to.not.match(/mock-(role|secret)-id/);
+        const policy = named(ev, "iklimco-vault-backup-policy");
+        expect(input(policy, "policy")).to.equal(BACKUP_POLICY_HCL);
+        const role = named(ev, "iklimco-vault-backup-role");
+        expect(input(role, "tokenBoundCidrs")).to.deep.equal(["10.20.0.0/16"]);
+        expect(input(role, "secretIdBoundCidrs")).to.deep.equal(["10.20.0.0/16"]);
+        const secret = ofType(ev, "docker:index/secret:Secret").find((s) => String(input(s, "name")).startsWith("backup_vault_secret_id_"))!;
+        expect(secret.secretInputs).to.deep.equal(["data"]);
+    });
+});

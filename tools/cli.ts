@@ -1,0 +1,18 @@
+// The tools' command lines are parsed by Node's util.parseArgs in strict mode: an unknown option, a missing
+// value or a stray argument is an error. withUsage adds the tool's usage line to that error.
+
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+/** Runs `parse` (a util.parseArgs call) and turns its error into a UsageError naming the usage line. */
+export function withUsage<T>(usage: string, parse: () => T): T {
+    try {
+        return parse();
+    } catch (err) {
+        throw new UsageError(`${err instanceof Error ? err.message : String(err)}\nusage: ${usage}`);
+    }
+}
