@@ -66,7 +66,7 @@ const sh = (body: string) => `#!${PRIVATE_BUSYBOX} sh\nset -eu\nPATH="$PATH:${PR
 const serve = (port: number | string, files: string[]) =>
     [`www=$(${PRIVATE_BUSYBOX} mktemp -d)`, ...files.map((f) => `mkdir -p "$www$(dirname ${f})" && echo ok > "$www${f}"`), `exec httpd -f -p ${port} -h "$www"`].join("\n");
 /** Fails like the real program does when a file it is told to read is not there. */
-const needFile = (v: string, who: string) => `[ -z "\${${v}:-}" ] || [ -r "\${${v}}" ] || { echo "${who}: \$${v} (\${${v}}) is not readable" >&2; exit 1; }`;
+const needFile = (v: string, who: string) => `[ -z "\${${v}:-}" ] || [ -r "\${${v}}" ] || { echo "${who}: $${v} (\${${v}}) is not readable" >&2; exit 1; }`;
 
 const FAKES: Partial<Record<ImageKey, Record<string, Fake>>> = {
     mongodb: {

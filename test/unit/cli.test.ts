@@ -36,7 +36,7 @@ describe("tool command lines (util.parseArgs)", function () {
     it("npm run policy-config -- --stack prod prints the stack's policy config as JSON", () => {
         const r = tool("tools/policy-config.ts", "--stack", "prod");
         expect(r.status, r.stderr).to.equal(0);
-        expect(JSON.parse(r.stdout)).to.deep.equal({ "dns-record-edge-only": { edgeIps: ["203.0.113.21"] } });
+        expect(JSON.parse(r.stdout)).to.deep.equal({ "dns-record-edge-only": { edgeIps: ["203.0.113.21"], vaultRecord: "vault", vaultIps: ["203.0.113.11", "203.0.113.12", "203.0.113.13"] } });
     });
 
     it("a tool exits 2 on a bad command line and names its usage", () => {

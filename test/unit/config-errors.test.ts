@@ -246,6 +246,13 @@ describe("config errors: every mistake at once, before anything is registered, w
         expect(run.stderr).to.match(/Pulumi\.staging\.yaml: expected a stack file .*found no such file/);
     });
 
+    it("the timing copy of the prod stack (test/fixtures/broken-stack.yaml) reports its three mistakes and nothing else (the misspelt domain as unknown and as missing)", async () => {
+        const run = await planCommand(["--stack", "prod", "--config-file", path.join(ROOT, "test", "fixtures", "broken-stack.yaml")]);
+        expect(run.code, run.stderr).to.equal(2);
+        expect(run.resourcesRegistered ?? 0).to.equal(0);
+        expect((run.problems ?? []).map((p) => p.key).sort()).to.deep.equal(["iklimco:dns.ttl", "iklimco:domain", "iklimco:domian", "iklimco:vault.backup.schedule"]);
+    });
+
     it("the committed stacks still plan (the checks refuse mistakes, not the real config)", async () => {
         for (const stack of ["prod", "local"]) {
             const run = await planCommand(["--stack", stack, "--json"]);

@@ -46,6 +46,7 @@ const WORKFLOW_COMMANDS: Record<string, string[]> = {
         "pulumi up --stack prod --policy-pack policies --policy-pack-config policy-config.json --yes --non-interactive",
         "pulumi stack output --stack prod --json > outputs.json",
         "npm run verify -- --stack prod --outputs outputs.json",
+        "tools/adoption/retire-legacy-secrets.sh --apply --outputs outputs.json",
     ],
     // In platform/, then platform/microservice/.
     "microservice-deploy.yml": [
@@ -58,6 +59,8 @@ const WORKFLOW_COMMANDS: Record<string, string[]> = {
         'pulumi config set microservice:platformStack "$PLATFORM_STACK"',
         "printf '%s' \"$HARBOR_PASSWORD\" | pulumi config set --secret microservice:harborPassword",
         'pulumi up --stack "$SERVICE-prod" --policy-pack ../policies --yes --non-interactive',
+        'pulumi stack output --stack "$PLATFORM_STACK" --json > platform-outputs.json',
+        "../tools/adoption/retire-legacy-secrets.sh --apply --outputs platform-outputs.json",
     ],
 };
 
