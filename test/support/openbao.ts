@@ -59,6 +59,86 @@ export interface ApiResponse {
     text: string;
 }
 
+/** Where a Vault-API server listens and how to check its certificate (any server: one this file started or not). */
+export interface ApiTarget {
+    /** https://host:port */
+    address: string;
+    /** The CA file that signed the server's certificate. */
+    caCert: string;
+    /** The name to check the certificate for; defaults to "localhost" (the name OpenBaoServer certificates carry). */
+    servername?: string;
+}
+
+/** One request to a Vault-API server over TLS, verified against `target.caCert`. Never throws on an HTTP status. */
+export function vaultApi(target: ApiTarget, method: string, apiPath: string, body?: unknown, token?: string): Promise<ApiResponse> {
+    const url = new URL(target.address);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = https.request(
+            {
+                host: url.hostname,
+                port: Number(url.port || 443),
+                method,
+                path: apiPath,
+                ca: fs.readFileSync(target.caCert),
+                servername: target.servername ?? "localhost",
+                headers: { ...(token ? { "X-Vault-Token": token } : {}), ...(payload ? { "Content-Type": "application/json" } : {}) },
+                timeout: 10_000,
+            },
+            (res) => {
+                let text = "";
+                res.setEncoding("utf8");
+                res.on("data", (c) => (text += c));
+                res.on("end", () => {
+                    let parsed: unknown = undefined;
+                    try {
+                        parsed = text ? JSON.parse(text) : undefined;
+                    } catch {
+                        parsed = undefined;
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed, text });
+                });
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`${method} ${apiPath}: timed out`)));
+        req.on("error", reject);
+        if (payload) req.write(payload);
+        req.end();
+    });
+}
+
+/**
+ * A directory holding `vault`, a link to the `bao` binary, for scripts that call HashiCorp's CLI name (the
+ * program's scripts run `vault server`; OpenBao's binary does not care what it is called). Put it first on
+ * PATH. The caller removes it.
+ */
+export function vaultNameDir(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iklimco-vault-bin-"));
+    fs.symlinkSync(openbaoExecutable(), path.join(dir, "vault"));
+    return dir;
+}
+
+/**
+ * The `bao` executable itself (an ELF file): OPENBAO_BIN, or the first `bao` on PATH that is not a script
+ * wrapper (a pyenv shim, say, needs bash and its own PATH, which a busybox-only PATH does not give it).
+ */
+export function openbaoExecutable(): string {
+    const candidates = process.env.OPENBAO_BIN ? [process.env.OPENBAO_BIN] : (process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, "bao"));
+    for (const c of candidates) {
+        try {
+            const real = fs.realpathSync(c);
+            const head = Buffer.alloc(4);
+            const fd = fs.openSync(real, "r");
+            fs.readSync(fd, head, 0, 4, 0);
+            fs.closeSync(fd);
+            if (head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return real;
+        } catch {
+            /* not there */
+        }
+    }
+    throw new Error("no bao executable (ELF) found on PATH; tools/test-all.sh installs OpenBao");
+}
+
 export interface OpenBaoOptions {
     /** Raft node id; defaults to a name from the port. */
     nodeId?: string;
@@ -159,39 +239,7 @@ export class OpenBaoServer {
 
     /** One request to the HTTP API, verified against the test CA. Never throws on an HTTP status. */
     api(method: string, apiPath: string, body?: unknown, token?: string): Promise<ApiResponse> {
-        const payload = body === undefined ? undefined : JSON.stringify(body);
-        return new Promise((resolve, reject) => {
-            const req = https.request(
-                {
-                    host: "127.0.0.1",
-                    port: this.apiPort,
-                    method,
-                    path: apiPath,
-                    ca: fs.readFileSync(this.ca.caCert),
-                    servername: "localhost",
-                    headers: { ...(token ? { "X-Vault-Token": token } : {}), ...(payload ? { "Content-Type": "application/json" } : {}) },
-                    timeout: 10_000,
-                },
-                (res) => {
-                    let text = "";
-                    res.setEncoding("utf8");
-                    res.on("data", (c) => (text += c));
-                    res.on("end", () => {
-                        let parsed: unknown = undefined;
-                        try {
-                            parsed = text ? JSON.parse(text) : undefined;
-                        } catch {
-                            parsed = undefined;
-                        }
-                        resolve({ status: res.statusCode ?? 0, body: parsed, text });
-                    });
-                },
-            );
-            req.on("timeout", () => req.destroy(new Error(`${method} ${apiPath}: timed out`)));
-            req.on("error", reject);
-            if (payload) req.write(payload);
-            req.end();
-        });
+        return vaultApi({ address: this.address, caCert: this.ca.caCert }, method, apiPath, body, token);
     }
 
     /** Repeats a request while it answers 400 or 5xx (a mount still setting up, a leader being elected), bounded. */
