@@ -148,7 +148,18 @@ export interface OpenBaoOptions {
     retryJoin?: string[];
     /** Extra top-level config keys (merged into the JSON config). */
     extraConfig?: Record<string, unknown>;
+    /** The API port to listen on (a free one when absent): lets a test point a client at it before the server starts. */
+    apiPort?: number;
+    /** Extra environment for the server process (e.g. BUSYBOX_WGET_TLS). */
+    env?: Record<string, string>;
 }
+
+/**
+ * Server environment that lets Debian's busybox-static wget (busybox's own TLS code, which sends no
+ * signature_algorithms) talk to OpenBao 2.7.2: its Go refuses such TLS 1.2 clients unless tlssha1=1. The
+ * Vault image's busybox wget hands TLS to OpenSSL (ssl_client) and needs nothing. docs/vault-openbao.md.
+ */
+export const BUSYBOX_WGET_TLS: Record<string, string> = { GODEBUG: "tlssha1=1" };
 
 /** One OpenBao server process on loopback, TLS, Raft storage in a temp dir. */
 export class OpenBaoServer {
@@ -179,7 +190,7 @@ export class OpenBaoServer {
     /** Writes the config (JSON, which Vault and OpenBao read as well as HCL) and starts `bao server`. */
     async start(): Promise<void> {
         if (!this.apiPort) {
-            this.apiPort = await freePort();
+            this.apiPort = this.opts.apiPort ?? (await freePort());
             this.clusterPort = await freePort();
             this.nodeId = this.opts.nodeId ?? `bao-${this.apiPort}`;
         }
@@ -203,7 +214,7 @@ export class OpenBaoServer {
         };
         const configFile = path.join(this.dir, "config.json");
         fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-        this.child = spawn(openbaoBinary(), ["server", `-config=${configFile}`], { stdio: ["ignore", "pipe", "pipe"] });
+        this.child = spawn(openbaoBinary(), ["server", `-config=${configFile}`], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(this.opts.env ?? {}) } });
         this.child.stdout!.on("data", (d) => (this.log += d));
         this.child.stderr!.on("data", (d) => (this.log += d));
         const deadline = Date.now() + 30_000;
