@@ -111,9 +111,19 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
         });
     }
 
-    /** A one-shot container on the overlay, as the bootstrap's jobs run. */
-    function onOverlay(script: string): string {
-        return docker(["run", "--rm", "--network", network, "--entrypoint", "/bin/sh", image, "-c", script]);
+    /**
+     * A one-shot container on the overlay, as the bootstrap's jobs run. A fresh container on an overlay may see
+     * "No route to host" for a moment (the swarm's VIP not yet programmed for it): retried, bounded.
+     */
+    async function onOverlay(script: string): Promise<string> {
+        for (let i = 0; ; i++) {
+            try {
+                return docker(["run", "--rm", "--network", network, "--entrypoint", "/bin/sh", image, "-c", script]);
+            } catch (e) {
+                if (i >= 20 || !/No route to host|can't connect/.test(String(e))) throw e;
+                await sleep(1000);
+            }
+        }
     }
 
     let recovered: { unsealKey: string; rootToken: string };
@@ -129,6 +139,8 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
         expect(second.code, second.stderr).to.equal(0);
         expect(second.stderr).to.include("recovering it, never initialising again").and.to.include(`recovered it from ${escrow}`);
         expect(second.stderr).to.include("already initialised");
+        // The transient server ran on vault-1's node, volume and overlay name (the member below finds its data there).
+        expect(second.stderr).to.include(`starting the transient server ${P}_vault-bootstrap on ${node} (volume ${P}_vault-1-data)`);
         const creds = initCredentials(second.stdout, {});
         expect(creds.initialisedNow, "the rerun hands Pulumi a full init answer").to.equal(true);
         recovered = { unsealKey: creds.unsealKey, rootToken: creds.rootToken };
@@ -165,7 +177,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
         let status = "";
         while (Date.now() < deadline) {
             try {
-                status = onOverlay("wget -q -O - --no-check-certificate https://vault-1:8200/v1/sys/seal-status");
+                status = await onOverlay("wget -q -O - --no-check-certificate https://vault-1:8200/v1/sys/seal-status");
                 if (/"sealed":false/.test(status)) break;
             } catch (e) {
                 status = String(e);
@@ -180,14 +192,14 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
             logs = r.stdout + r.stderr;
         }
         expect(logs, logs.split("\n").filter((l) => l.startsWith("vault-entrypoint")).join("\n")).to.include("unsealed with the key from /run/secrets/vault_unseal_key");
-        const self = onOverlay(`wget -q -O - --no-check-certificate --header "X-Vault-Token: ${recovered.rootToken}" https://vault-1:8200/v1/auth/token/lookup-self`);
+        const self = await onOverlay(`wget -q -O - --no-check-certificate --header "X-Vault-Token: ${recovered.rootToken}" https://vault-1:8200/v1/auth/token/lookup-self`);
         expect(JSON.parse(self).data.policies).to.deep.equal(["root"]);
     });
 
     it("with vault-1 running, init recovers the same answer again; a wrong escrow key fails clearly; the readiness run removes the escrow; then init only says 'initialised' (OpenBao)", async () => {
         const again = await bootstrap({ MODE: "init", JOB_SCRIPT: INIT });
         expect(again.code, again.stderr).to.equal(0);
-        expect(again.stderr).to.include(`${P}_vault-1 runs`);
+        expect(again.stderr).to.include(`${P}_vault-1 runs: asking it`).and.to.not.include("transient server");
         const creds = initCredentials(again.stdout, {});
         expect(creds).to.include({ unsealKey: recovered.unsealKey, rootToken: recovered.rootToken });
 
