@@ -23,7 +23,7 @@ export const INFRA_USERS = {
 } as const;
 
 export class InfraSecrets extends pulumi.ComponentResource {
-    /** `rabbitmq_erlang_cookie`: shared by RabbitMQ nodes and the CLI tools; created once (step 11). */
+    /** `rabbitmq_erlang_cookie`: shared by RabbitMQ nodes and the CLI tools; config `rabbitmqErlangCookie` wins, else created once (step 11). */
     readonly rabbitmqErlangCookie: VersionedSecret;
     /** `postgres_superuser_password` (user `postgres`); config `postgresSuperuserPassword` wins. */
     readonly postgresSuperuserPassword: VersionedSecret;
@@ -48,7 +48,9 @@ export class InfraSecrets extends pulumi.ComponentResource {
         this.rabbitmqErlangCookie = generatedSecret(
             `${name}-rabbitmq-erlang-cookie`,
             // Erlang cookies are plain alphanumerics; RabbitMQ rejects some punctuation.
-            { logicalName: "rabbitmq_erlang_cookie", provider, length: 48, special: false },
+            // The running platform's cookie (config `rabbitmqErlangCookie`) wins: new nodes and the operators' CLI
+            // keep talking to the nodes that already run with it.
+            { logicalName: "rabbitmq_erlang_cookie", provider, fromConfig: s.rabbitmqErlangCookie, length: 48, special: false },
             child,
         );
         // Passwords are alphanumeric so they survive connection strings (postgres://, mongodb://) unescaped.

@@ -1,0 +1,30 @@
+// What the migration adopts from stack config instead of generating (docs/migration.md, "Preconditions"): the
+// operators' Erlang cookie and MongoDB keyfile become the program's Swarm secrets, with no generator in the
+// plan, so the program's nodes can talk to the running ones. Evaluated with the offline engine on the prod stack.
+import { expect } from "chai";
+import { Evaluation } from "../tools/offline/engine";
+import { evaluateStack } from "./harness";
+
+const SECRET = "docker:index/secret:Secret";
+
+function secretNamed(ev: Evaluation, logical: string) {
+    const found = ev.resources.filter((r) => r.type === SECRET && String(r.plainInputs.name).startsWith(`${logical}_`));
+    expect(found, logical).to.have.length(1);
+    return found[0];
+}
+
+function decoded(r: { plainInputs: Record<string, unknown> }): string {
+    return Buffer.from(String(r.plainInputs.data), "base64").toString("utf8");
+}
+
+describe("migration from the running platform: secrets adopted from config", function () {
+    this.timeout(120_000);
+
+    it("migration from the running platform: the Erlang cookie is the configured one, not generated", async () => {
+        const ev = await evaluateStack("prod", { secrets: { "iklimco:rabbitmqErlangCookie": "OPERATORSCOOKIE0123456789" } });
+        const cookie = secretNamed(ev, "rabbitmq_erlang_cookie");
+        expect(decoded(cookie)).to.equal("OPERATORSCOOKIE0123456789");
+        expect(cookie.secretInputs).to.include("data");
+        expect(ev.resources.some((r) => r.name === "iklimco-infra-secrets-rabbitmq-erlang-cookie-value")).to.equal(false);
+    });
+});
