@@ -27,4 +27,13 @@ describe("migration from the running platform: secrets adopted from config", fun
         expect(cookie.secretInputs).to.include("data");
         expect(ev.resources.some((r) => r.name === "iklimco-infra-secrets-rabbitmq-erlang-cookie-value")).to.equal(false);
     });
+
+    it("migration from the running platform: the MongoDB keyfile is the configured one, not generated", async () => {
+        const keyfile = "K".repeat(40) + "operators0keyfile";
+        const ev = await evaluateStack("prod", { secrets: { "iklimco:mongodbKeyfile": keyfile } });
+        const secret = secretNamed(ev, "mongodb_keyfile");
+        expect(decoded(secret)).to.equal(keyfile);
+        expect(secret.secretInputs).to.include("data");
+        expect(ev.resources.some((r) => r.name === "iklimco-infra-secrets-mongodb-keyfile-value")).to.equal(false);
+    });
 });

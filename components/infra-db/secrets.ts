@@ -31,7 +31,7 @@ export class InfraSecrets extends pulumi.ComponentResource {
     readonly postgresReplicationPassword: VersionedSecret;
     /** `mongodb_root_password` (user `root`); config `mongodbRootPassword` wins. */
     readonly mongodbRootPassword: VersionedSecret;
-    /** `mongodb_keyfile`: the replica set's internal auth key (always generated). */
+    /** `mongodb_keyfile`: the replica set's internal auth key; config `mongodbKeyfile` wins, else generated. */
     readonly mongodbKeyfile: VersionedSecret;
     /** `rabbitmq_admin_password` (user `admin`); config `rabbitmqAdminPassword` wins. */
     readonly rabbitmqAdminPassword: VersionedSecret;
@@ -70,7 +70,8 @@ export class InfraSecrets extends pulumi.ComponentResource {
             child,
         );
         // A keyfile is 6 to 1024 characters of the base64 alphabet; alphanumerics are.
-        this.mongodbKeyfile = generatedSecret(`${name}-mongodb-keyfile`, { logicalName: "mongodb_keyfile", provider, length: 756 }, child);
+        // The running replica set's keyfile (config `mongodbKeyfile`) wins: new members join it only with the same key.
+        this.mongodbKeyfile = generatedSecret(`${name}-mongodb-keyfile`, { logicalName: "mongodb_keyfile", provider, fromConfig: s.mongodbKeyfile, length: 756 }, child);
         this.rabbitmqAdminPassword = generatedSecret(
             `${name}-rabbitmq-admin-password`,
             { logicalName: "rabbitmq_admin_password", provider, fromConfig: s.rabbitmqAdminPassword, length: 32 },
