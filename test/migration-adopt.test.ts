@@ -36,4 +36,29 @@ describe("migration from the running platform: secrets adopted from config", fun
         expect(secret.secretInputs).to.include("data");
         expect(ev.resources.some((r) => r.name === "iklimco-infra-secrets-mongodb-keyfile-value")).to.equal(false);
     });
+
+    it("migration from the running platform: with every adopted secret set, evaluating the program again changes nothing (two evaluations, identical inputs)", async () => {
+        const adopted = {
+            "iklimco:vaultUnsealKey": "b3BlcmF0b3JzLXVuc2VhbC1rZXk=",
+            "iklimco:vaultToken": "operators-token",
+            "iklimco:rabbitmqErlangCookie": "OPERATORSCOOKIE0123456789",
+            "iklimco:mongodbKeyfile": "operators0keyfile0123456789",
+            "iklimco:postgresSuperuserPassword": "legacy-pg",
+            "iklimco:postgresReplicationPassword": "legacy-repl",
+            "iklimco:mongodbRootPassword": "legacy-mongo",
+            "iklimco:rabbitmqAdminPassword": "legacy-mq",
+        };
+        const snapshot = (ev: Evaluation) => new Map(ev.resources.map((r) => [r.urn, JSON.stringify(r.plainInputs)]));
+        const first = snapshot(await evaluateStack("prod", { secrets: adopted }));
+        const second = snapshot(await evaluateStack("prod", { secrets: adopted }));
+        expect([...second.keys()]).to.deep.equal([...first.keys()]);
+        const changed = [...first].filter(([urn, inputs]) => second.get(urn) !== inputs).map(([urn]) => urn);
+        expect(changed).to.deep.equal([]);
+        // And the adopted values are what the secrets carry, not generated ones.
+        const ev = await evaluateStack("prod", { secrets: adopted });
+        const generated = ev.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name);
+        for (const name of ["rabbitmq-erlang-cookie", "mongodb-keyfile", "postgres-superuser-password", "postgres-replication-password", "mongodb-root-password", "rabbitmq-admin-password"]) {
+            expect(generated, name).to.not.include(`iklimco-infra-secrets-${name}-value`);
+        }
+    });
 });
