@@ -19,6 +19,7 @@ import { HttpsVault, checkSource, compareKv, inventory, seedFromSnapshot, takeSn
 
 const USAGE = `usage: npm run migrate -- <${["plan", ...PHASES].join("|")}> --stack <name> [--dry-run] [--rollback]
   --host <docker host>        the manager's engine (default: the stack's docker.host)
+  --stack-name <name>         the Swarm stack of the services (default: the stack's iklimco:stackName)
   --state <file>              where the migration records its backups and phases (default migration.<stack>.json)
   --backup-dir <dir>          where backups are written (default migration-backups/<stack>)
   --max-backup-age <minutes>  a backup older than this makes every phase refuse (default 60)
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
             rollback: { type: "boolean", default: false },
             verify: { type: "boolean", default: false },
             host: { type: "string" },
+            "stack-name": { type: "string" },
             state: { type: "string" },
             "backup-dir": { type: "string" },
             "max-backup-age": { type: "string", default: "60" },
@@ -108,7 +110,8 @@ async function main(): Promise<void> {
     if (!Number.isFinite(maxAge) || maxAge <= 0) fail(`--max-backup-age: expected minutes (> 0), found ${values["max-backup-age"]}`, 2);
 
     const stackName = values.stack;
-    const cfg = readStackConfig(stackName);
+    // --stack-name: the Swarm stack the services run under, when it is not the stack's iklimco:stackName.
+    const cfg = readStackConfig(stackName, values["stack-name"] ? { "iklimco:stackName": values["stack-name"] } : {});
     const settingsStack = String(parseRawValue(cfg.config["iklimco:stackName"] ?? "iklimco"));
     const host = values.host ?? (parseRawValue(cfg.config["iklimco:docker"]) as { host: string }).host;
     const stateFile = values.state ?? `migration.${stackName}.json`;
@@ -123,8 +126,9 @@ async function main(): Promise<void> {
     const log = (s: string) => process.stdout.write(s + "\n");
     log(`Migration of the running platform on ${host} (stack ${settingsStack}), phase: ${phase}${values.rollback ? " (rollback)" : ""}${values["dry-run"] ? " (dry run)" : ""}\n`);
     log(formatPlan(plan));
-    // The backup phase only reads; it is what makes the "no fresh backup" refusal go away.
-    const blocking = phase === "backup" ? plan.refusals.filter((r) => !/backup/.test(r)) : plan.refusals;
+    // The backup phase only reads (it is what makes the "no fresh backup" refusal go away): only an unhealthy
+    // member stops it.
+    const blocking = phase === "backup" ? plan.refusals.filter((r) => r.startsWith("member unhealthy")) : plan.refusals;
     if (phase === "plan" || values["dry-run"]) process.exit(blocking.length ? 1 : 0);
     if (blocking.length && !values.rollback) fail(`\nrefused: ${blocking.length} precondition(s) do not hold (listed above); nothing was changed`);
 
