@@ -144,7 +144,7 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<boole
             servers.push(v1);
             await v1.start();
             const target = new HttpsVault(v1.address, ca.caCert, "localhost");
-            await seedFromSnapshot(target, snapshot, operatorsKey);
+            await seedFromSnapshot(target, snapshot, operatorsKey, token);
             await v1.stop();
             await v1.start();
             await unseal(target, operatorsKey);

@@ -200,7 +200,7 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
             const desired = live.services.find((s) => s.name === legacySvc)?.desired ?? 0;
             record({ phase: "vault", at: new Date().toISOString(), legacyReplicas: { [legacySvc]: desired } });
             docker(host, ["service", "scale", "--detach=false", `${legacySvc}=0`]);
-            await seedFromSnapshot(new HttpsVault(values["seed-addr"], ca), snapshot, key);
+            await seedFromSnapshot(new HttpsVault(values["seed-addr"], ca), snapshot, key, token);
             fs.writeFileSync(`vault-inventory.${stackName}.json`, JSON.stringify(inv, null, 2) + "\n", { mode: 0o600 });
             log(`\n${legacySvc} scaled to 0 (was ${desired}); vault-1's volume holds the snapshot (${snapshot.length} bytes), sealed with the operators' key.`);
             log(`next: stop the seed server, \`pulumi up\`, then \`npm run migrate -- vault --stack ${stackName} --verify\``);

@@ -137,7 +137,7 @@ export async function takeSnapshot(source: VaultEndpoint, token: string): Promis
  * on the member's keyring is the legacy one: after a restart, only the operators' key unseals it. Returns once the
  * restore was accepted; the throw-away key and token are dropped here and never leave this function.
  */
-export async function seedFromSnapshot(target: VaultEndpoint, snapshot: Buffer, operatorsKey: string): Promise<void> {
+export async function seedFromSnapshot(target: VaultEndpoint, snapshot: Buffer, operatorsKey: string, operatorsToken: string): Promise<void> {
     const s = await sealStatus(target);
     if (s.initialized) throw new Error(`${target.address} is already initialised: the snapshot goes only into a fresh member (refusing to overwrite)`);
     const init = await expectStatus(target.request("PUT", "/v1/sys/init", { body: { secret_shares: 1, secret_threshold: 1 } }), [200], "sys/init of the target");
@@ -149,10 +149,18 @@ export async function seedFromSnapshot(target: VaultEndpoint, snapshot: Buffer, 
         [200, 204],
         "raft snapshot-force restore into the target",
     );
-    // After the restore the member runs on the restored keyring. Whether it stays unsealed depends on the
-    // server; if it sealed itself, the operators' key must open it: that is the check that the keyring moved.
-    await sleep(500);
-    if ((await sealStatus(target)).sealed) await unseal(target, operatorsKey);
+    // After the restore the member runs on the restored keyring (and the restored token store: the operators'
+    // token works, the throw-away one no longer does). Seal it and open it with the operators' key: proof that the
+    // keyring moved and that the configured key is the right one, before any member depends on it.
+    await until(`${target.address} to serve the restored data`, 60_000, async () => {
+        const s = await sealStatus(target);
+        if (s.sealed) return true;
+        return (await target.request("PUT", "/v1/sys/seal", { token: operatorsToken })).status === 204;
+    });
+    const r = await target.request("PUT", "/v1/sys/unseal", { body: { key: operatorsKey } });
+    if (r.status !== 200) throw new Error(`the configured unseal key does not open the restored Vault (HTTP ${r.status}): iklimco:vaultUnsealKey must be the legacy Vault's own key`);
+    await until(`${target.address} to unseal with the operators' key`, 30_000, async () => !(await sealStatus(target)).sealed);
+    await waitActive(target, 60_000);
 }
 
 export interface VaultInventory {
