@@ -220,6 +220,8 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
                 log(`\nrolled back: the legacy cluster takes writes again; dropped ${copied.join(", ") || "nothing"} from the program's cluster`);
                 return;
             }
+            // Patroni applies the setting on every member; the command waits for the leader it reaches (the
+            // overlay name `--pg-host`), which is the only member taking writes.
             await freezeWrites(patroni, [legacyPg]);
             const report = copyAll(legacyPg, targetPg);
             record({ phase: "postgres", at: new Date().toISOString(), databases: report.databases });
