@@ -594,6 +594,8 @@ export const SECRET_SPECS = [
     { key: "rabbitmqAdminPassword", description: "RabbitMQ admin password (generated when unset)", example: "'<password>'", required: () => false },
     { key: "grafanaAdminPassword", description: "Grafana admin password (generated when unset)", example: "'<password>'", required: () => false },
     { key: "apisixAdminKey", description: "APISIX admin API key (generated when unset)", example: "'<key>'", required: () => false },
+    { key: "rabbitmqErlangCookie", description: "RabbitMQ Erlang cookie of the running nodes (generated when unset)", example: "'<cookie>'", required: () => false },
+    { key: "mongodbKeyfile", description: "MongoDB replica set keyfile of the running members (generated when unset)", example: "-- < mongodb.keyfile", required: () => false },
     // Vault: set both to adopt an initialised Vault whose init answer this stack never recorded; set
     // vaultToken alone to retire the root token (docs/vault.md).
     { key: "vaultUnsealKey", description: "Vault unseal key of an already initialised Vault (adoption)", example: "'<base64 unseal key>'", required: () => false },

@@ -23,7 +23,7 @@ export const INFRA_USERS = {
 } as const;
 
 export class InfraSecrets extends pulumi.ComponentResource {
-    /** `rabbitmq_erlang_cookie`: shared by RabbitMQ nodes and the CLI tools; created once (step 11). */
+    /** `rabbitmq_erlang_cookie`: shared by RabbitMQ nodes and the CLI tools; config `rabbitmqErlangCookie` wins, else created once (step 11). */
     readonly rabbitmqErlangCookie: VersionedSecret;
     /** `postgres_superuser_password` (user `postgres`); config `postgresSuperuserPassword` wins. */
     readonly postgresSuperuserPassword: VersionedSecret;
@@ -31,7 +31,7 @@ export class InfraSecrets extends pulumi.ComponentResource {
     readonly postgresReplicationPassword: VersionedSecret;
     /** `mongodb_root_password` (user `root`); config `mongodbRootPassword` wins. */
     readonly mongodbRootPassword: VersionedSecret;
-    /** `mongodb_keyfile`: the replica set's internal auth key (always generated). */
+    /** `mongodb_keyfile`: the replica set's internal auth key; config `mongodbKeyfile` wins, else generated. */
     readonly mongodbKeyfile: VersionedSecret;
     /** `rabbitmq_admin_password` (user `admin`); config `rabbitmqAdminPassword` wins. */
     readonly rabbitmqAdminPassword: VersionedSecret;
@@ -48,7 +48,9 @@ export class InfraSecrets extends pulumi.ComponentResource {
         this.rabbitmqErlangCookie = generatedSecret(
             `${name}-rabbitmq-erlang-cookie`,
             // Erlang cookies are plain alphanumerics; RabbitMQ rejects some punctuation.
-            { logicalName: "rabbitmq_erlang_cookie", provider, length: 48, special: false },
+            // The running platform's cookie (config `rabbitmqErlangCookie`) wins: new nodes and the operators' CLI
+            // keep talking to the nodes that already run with it.
+            { logicalName: "rabbitmq_erlang_cookie", provider, fromConfig: s.rabbitmqErlangCookie, length: 48, special: false },
             child,
         );
         // Passwords are alphanumeric so they survive connection strings (postgres://, mongodb://) unescaped.
@@ -68,7 +70,8 @@ export class InfraSecrets extends pulumi.ComponentResource {
             child,
         );
         // A keyfile is 6 to 1024 characters of the base64 alphabet; alphanumerics are.
-        this.mongodbKeyfile = generatedSecret(`${name}-mongodb-keyfile`, { logicalName: "mongodb_keyfile", provider, length: 756 }, child);
+        // The running replica set's keyfile (config `mongodbKeyfile`) wins: new members join it only with the same key.
+        this.mongodbKeyfile = generatedSecret(`${name}-mongodb-keyfile`, { logicalName: "mongodb_keyfile", provider, fromConfig: s.mongodbKeyfile, length: 756 }, child);
         this.rabbitmqAdminPassword = generatedSecret(
             `${name}-rabbitmq-admin-password`,
             { logicalName: "rabbitmq_admin_password", provider, fromConfig: s.rabbitmqAdminPassword, length: 32 },
