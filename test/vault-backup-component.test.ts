@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { BACKUP_POLICY_HCL, schedulePeriodSeconds } from "../components/backup";
-import { SERVICE, evaluateStack, input, named, ofType } from "./harness";
+import { SERVICE, comesAfter, evaluateStack, input, named, ofType } from "./harness";
 
 describe("Vault backup component (offline engine)", () => {
     it("derives the health limit from the schedule's period, and refuses a schedule it cannot read", () => {
@@ -33,5 +33,20 @@ describe("Vault backup component (offline engine)", () => {
         expect(input(role, "secretIdBoundCidrs")).to.deep.equal(["10.20.0.0/16"]);
         const secret = ofType(ev, "docker:index/secret:Secret").find((s) => String(input(s, "name")).startsWith("backup_vault_secret_id_"))!;
         expect(secret.secretInputs).to.deep.equal(["data"]);
+    });
+
+    it("creates the snapshot directory on every Vault node before the service, and lets a new service be healthy at once", async () => {
+        const ev = await evaluateStack("prod");
+        const svc = ofType(ev, SERVICE).find((s) => input(s, "name") === "iklimco_vault-backup")!;
+        const jobs = ev.resources.filter((r) => /-vault-backup-dir-vault-\d$/.test(r.name));
+        expect(jobs.map((j) => j.name).sort()).to.deep.equal(["iklimco-vault-backup-dir-vault-1", "iklimco-vault-backup-dir-vault-2", "iklimco-vault-backup-dir-vault-3"]);
+        for (const j of jobs) {
+            expect(comesAfter(ev, svc, j), `${j.name} before the service`).to.equal(true);
+            const stdin = String(input(j, "stdin"));
+            expect(stdin).to.include("export JOB_MOUNTS='/mnt:/host/mnt'").and.to.include("export JOB_ENV='SNAPSHOT_DIR=/host/mnt/storagebox/vault-snapshots'");
+        }
+        // The first health check runs one interval after the start and must pass: 30 s, well inside the 10 min convergence.
+        expect(input(svc, "taskSpec.containerSpec.healthcheck.interval")).to.equal("30s");
+        expect(input(svc, "convergeConfig.timeout")).to.equal("10m");
     });
 });

@@ -1,7 +1,7 @@
 // The seeds' Vault flow (seeds/001) on the real single-node swarm with a real Vault-API server (OpenBao):
 // the Vault stack's compose export of the evaluated program (tools/offline/compose.ts), deployed with
-// `docker stack deploy` in a stand-in of the Vault image (test/support/vault-image.ts: the real server binary
-// as /bin/vault and busybox, nothing the upstream image does not hold). The entrypoint, the server config and
+// `docker stack deploy` in a stand-in of the Vault image (test/support/openbao-image.ts: the real server binary
+// as /bin/vault and busybox applets, nothing the upstream image does not hold). The entrypoint, the server config and
 // the health check are the program's, unmodified; TLS comes from the node's ssl directory (the nodeSslDir
 // bind). What the test changes in the exported file, because three members share one node here, and why:
 //   - the `node.hostname == <config node>` constraints name this node (a swarm of one has one hostname; the
@@ -14,7 +14,6 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -25,9 +24,9 @@ import { evaluateStack } from "./harness";
 import { ensureCertToolsImage } from "./support/cert-tools-image";
 import { TestCert, makeCert } from "./support/certs";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "./support/docker";
-import { ApiResponse, openbaoAvailable } from "./support/openbao";
+import { ApiResponse, openbaoAvailable, vaultApi } from "./support/openbao";
+import { ensureOpenBaoVaultImage } from "./support/openbao-image";
 import { freePort } from "./support/ports";
-import { ensureVaultStandInImage } from "./support/vault-image";
 
 const P = "tvbao";
 const STACK = P;
@@ -52,6 +51,8 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
     let labelKeeper: NodeJS.Timeout | undefined;
     let certs: Record<"first" | "renewed", TestCert>;
     let secretName: string;
+    /** Both certificates the members serve in this test, as the client's trust. */
+    let caBundle: string;
     let volumes: string[] = [];
     const ports: Record<string, number> = {};
     let rootToken = "";
@@ -60,39 +61,7 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
 
     /** One request to a member through its published port, TLS checked for the public name against the node's certificates. */
     function api(member: string, method: string, apiPath: string, body?: unknown, token?: string, timeoutMs = 5_000): Promise<ApiResponse> {
-        const payload = body === undefined ? undefined : JSON.stringify(body);
-        return new Promise((resolve, reject) => {
-            const req = https.request(
-                {
-                    host: "127.0.0.1",
-                    port: ports[member],
-                    method,
-                    path: apiPath,
-                    ca: [fs.readFileSync(certs.first.cert), fs.readFileSync(certs.renewed.cert)],
-                    servername: HOST,
-                    headers: { ...(token ? { "X-Vault-Token": token } : {}), ...(payload ? { "Content-Type": "application/json" } : {}) },
-                    timeout: timeoutMs,
-                },
-                (res) => {
-                    let text = "";
-                    res.setEncoding("utf8");
-                    res.on("data", (c) => (text += c));
-                    res.on("end", () => {
-                        let parsed: any;
-                        try {
-                            parsed = text ? JSON.parse(text) : undefined;
-                        } catch {
-                            parsed = undefined;
-                        }
-                        resolve({ status: res.statusCode ?? 0, body: parsed, text });
-                    });
-                },
-            );
-            req.on("timeout", () => req.destroy(new Error(`${member} ${method} ${apiPath}: timed out`)));
-            req.on("error", reject);
-            if (payload) req.write(payload);
-            req.end();
-        });
+        return vaultApi({ address: `https://127.0.0.1:${ports[member]}`, caCert: caBundle, servername: HOST }, method, apiPath, body, token, { timeoutMs });
     }
     const tryApi = (member: string, method: string, apiPath: string, body?: unknown, token?: string, timeoutMs?: number) =>
         api(member, method, apiPath, body, token, timeoutMs).catch((e: Error) => ({ status: 0, body: undefined, text: e.message }) as ApiResponse);
@@ -172,13 +141,15 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
         nodeName = docker(["info", "--format", "{{.Name}}"]);
         nodeId = docker(["info", "--format", "{{.Swarm.NodeID}}"]);
         removeServices();
-        image = ensureVaultStandInImage(P);
+        image = ensureOpenBaoVaultImage(P);
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${P}-`));
         nodeSsl = path.join(tmp, "node", "ssl");
         box = path.join(tmp, "storagebox", "ssl");
         fs.mkdirSync(nodeSsl, { recursive: true });
         fs.mkdirSync(box, { recursive: true });
         certs = { first: makeCert(path.join(tmp, "made"), "first", DOMAIN, 30), renewed: makeCert(path.join(tmp, "made"), "renewed", DOMAIN, 90) };
+        caBundle = path.join(tmp, "made", "both.pem");
+        fs.writeFileSync(caBundle, fs.readFileSync(certs.first.cert, "utf8") + fs.readFileSync(certs.renewed.cert, "utf8"));
         // What step 10 / the distributor leave in the node's ssl dir: the pair, the key 0600.
         fs.copyFileSync(certs.first.cert, path.join(nodeSsl, CERT));
         fs.copyFileSync(certs.first.key, path.join(nodeSsl, KEY));

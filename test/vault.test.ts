@@ -91,6 +91,21 @@ describe("vault component (offline engine, prod stack)", function () {
         for (const j of jobs) expect(scriptEnv(j).JOB_ENV).to.include("SSL_DIR=/host/opt/iklimco/ssl").and.to.include("CERT_NAME=vault.iklim.co");
     });
 
+    it("escrows the init answer under a random key made before the init command, and the readiness run removes the escrow", () => {
+        const init = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-init"))!;
+        const ready = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-ready"))!;
+        const key = ev.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.endsWith("-init-escrow-key"))!;
+        expect(key, "the escrow key resource").to.not.equal(undefined);
+        expect(comesAfter(ev, init, key), "the key is in the state before Vault is initialised").to.equal(true);
+        const env = scriptEnv(init);
+        // The mock's RandomPassword result for that resource (tools/offline/mocks.ts): the key comes from it.
+        expect(env.ESCROW_KEY).to.match(new RegExp(`^mock-${key.name}-`));
+        expect(init.secretInputs, "the key travels only in the secret stdin").to.include("stdin");
+        expect(env.ESCROW_NAME).to.equal("iklimco_vault_init_escrow");
+        expect(scriptEnv(ready).ESCROW_NAME).to.equal(env.ESCROW_NAME);
+        expect(JSON.stringify(init.inputs), "nowhere in plain inputs").to.not.include(env.ESCROW_KEY);
+    });
+
     it("never has a credential as a plain value: unseal key, root token, role ids and secret ids are secrets everywhere", () => {
         const init = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-init"))!;
         const initAnswer = JSON.parse(

@@ -1,6 +1,9 @@
 // Vault backups (the DR idea of seeds/004 for this platform): a scheduled Raft snapshot to the StorageBox,
 // keeping `vault.backup.keep`, with a failure that shows (non-zero job exit and a FAILED log line, and a health
-// check that turns unhealthy once the last success is older than two schedule periods).
+// check that turns unhealthy once the last success, or the service's start, is older than two schedule periods).
+// A one-shot job on each Vault node creates the snapshot directory first: Swarm rejects a task whose bind
+// source is missing, and a fresh StorageBox has none. The health check passes from the start, so the service
+// converges within the provider's timeout long before its first scheduled snapshot.
 //
 // The backup logs in with its own AppRole whose policy may only read sys/storage/raft/snapshot.
 import * as fs from "fs";
@@ -12,12 +15,18 @@ import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
 import { appRoleWithSwarmSecrets } from "../vault/access";
 import { appRoleSettings } from "../vault/hcl";
-import { SwarmFoundation, onLabel } from "../swarm";
+import { SwarmFoundation, managerScript, onLabel } from "../swarm";
+import { registryEnv } from "../vault/tls";
+import { vaultMembers } from "../vault/hcl";
 
 const read = (f: string) => fs.readFileSync(path.join(__dirname, f), "utf8");
 export const SNAPSHOT_SCRIPT = read("vault-snapshot.sh");
 export const HEALTH_SCRIPT = read("vault-backup-health.sh");
 export const SCHEDULER_SCRIPT = read("scheduler.sh");
+export const SNAPSHOT_DIR_SCRIPT = read("snapshot-dir.sh");
+const NODE_JOB = fs.readFileSync(path.join(__dirname, "..", "vault", "node-job.sh"), "utf8");
+/** How often the health check runs: its first run is one interval after the start, and convergence waits for it. */
+export const HEALTH_INTERVAL = "30s";
 
 export const BACKUP_POLICY = "vault-backup";
 export const BACKUP_POLICY_HCL = `# Read a Raft snapshot, nothing else.\npath "sys/storage/raft/snapshot" {\n  capabilities = ["read"]\n}\n`;
@@ -46,6 +55,8 @@ export interface VaultBackupArgs {
 export class VaultBackup extends pulumi.ComponentResource {
     readonly service: docker.Service;
     readonly snapshotDir: string;
+    /** One per Vault node: creates `snapshotDir` before the service exists. */
+    readonly dirJobs: pulumi.Resource[];
 
     constructor(name: string, args: VaultBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:backup:VaultBackup", name, {}, opts);
@@ -66,6 +77,28 @@ export class VaultBackup extends pulumi.ComponentResource {
         });
 
         this.snapshotDir = `${cfg.paths.storageBox}/vault-snapshots`;
+        // The first path component exists on every node (`/mnt` of `/mnt/storagebox`); the job creates the rest.
+        const top = `/${cfg.paths.storageBox.split("/").filter(Boolean)[0]}`;
+        this.dirJobs = vaultMembers(cfg).map((m) =>
+            managerScript(
+                `${name}-dir-${m.name}`,
+                {
+                    config: cfg,
+                    script: NODE_JOB,
+                    env: {
+                        JOB_NAME: `${cfg.stackName}_vault-backup-dir-${m.n}`,
+                        NODE: m.node.name,
+                        IMAGE: cfg.images.certTools,
+                        JOB_SCRIPT: SNAPSHOT_DIR_SCRIPT,
+                        JOB_MOUNTS: `${top}:/host${top}`,
+                        JOB_ENV: `SNAPSHOT_DIR=/host${this.snapshotDir}`,
+                        ...registryEnv(cfg),
+                    },
+                    triggers: [this.snapshotDir],
+                },
+                { parent: this },
+            ),
+        );
         const vaultHost = cfg.vault.hostname ?? `vault.${cfg.domain}`;
         this.service = args.swarm.services.build(
             `${name}-service`,
@@ -93,10 +126,17 @@ export class VaultBackup extends pulumi.ComponentResource {
                 },
                 secrets: [{ secret: creds.roleIdSecret }, { secret: creds.secretIdSecret }],
                 mounts: [{ type: "bind", source: this.snapshotDir, target: "/snapshots" }],
-                healthcheck: { test: ["CMD", "sh", "/tmp/vault-backup/vault-backup-health.sh"], interval: "5m", timeout: "10s", retries: 1, startPeriod: `${period + 600}s` },
+                // Cheap (a stat), so often: the first run, one interval after the start, makes the task healthy.
+                healthcheck: { test: ["CMD", "sh", "/tmp/vault-backup/vault-backup-health.sh"], interval: HEALTH_INTERVAL, timeout: "10s", retries: 3, startPeriod: "10s" },
                 resources: { cpus: 0.25, memoryMb: 128 },
             },
-            { parent: this, dependsOn: pipeline().after(`${name}-service`, "logs in with the backup AppRole, which must exist in Vault first", creds.secretId) },
+            {
+                parent: this,
+                dependsOn: [
+                    ...pipeline().after(`${name}-service`, "logs in with the backup AppRole, which must exist in Vault first", creds.secretId),
+                    ...pipeline().after(`${name}-service`, "Swarm rejects a task whose bind source is missing: the snapshot directory is created first", ...this.dirJobs),
+                ],
+            },
         );
         this.registerOutputs({ service: this.service.name, snapshotDir: this.snapshotDir });
     }

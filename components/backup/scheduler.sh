@@ -8,6 +8,9 @@ mkdir -p "$dir"
 printf '%s\n' "$SNAPSHOT_SCRIPT" > "$dir/vault-snapshot.sh"
 printf '%s\n' "$HEALTH_SCRIPT" > "$dir/vault-backup-health.sh"
 chmod 755 "$dir/vault-snapshot.sh" "$dir/vault-backup-health.sh"
+# When this service started: the health check counts a fresh service as healthy until two schedule periods
+# have passed with no successful snapshot (vault-backup-health.sh), so it converges at once on an empty StorageBox.
+: > "$dir/started"
 mkdir -p "$dir/crontabs"
 # crond starts jobs with an empty environment: pass what the snapshot needs on the job's line.
 printf '%s VAULT_ADDR=%s SNAPSHOT_DIR=%s KEEP=%s CURL_OPTS=%s %s/vault-snapshot.sh > /proc/1/fd/1 2>&1\n' \

@@ -18,7 +18,7 @@ log() { echo "vault-restore: $*" >&2; }
 gzip -t < "$snap" 2>/dev/null || { log "FAILED: $snap is not a valid snapshot (gzip test failed)"; exit 1; }
 [ -r "$VAULT_TOKEN_FILE" ] || { log "FAILED: cannot read $VAULT_TOKEN_FILE"; exit 1; }
 
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # CURL_OPTS is a list of options
 code=$(printf 'X-Vault-Token: %s\n' "$(cat "$VAULT_TOKEN_FILE")" | curl -sS --max-time 600 ${CURL_OPTS:-} -H @- \
   -X POST --data-binary @"$snap" -o /dev/null -w '%{http_code}' "$VAULT_ADDR/v1/sys/storage/raft/$endpoint" 2>/dev/null) ||
   { log "FAILED: cannot reach $VAULT_ADDR"; exit 1; }

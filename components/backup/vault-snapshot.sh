@@ -33,7 +33,7 @@ prune() {
   keep=$1
   case "$keep" in ''|*[!0-9]*) fail "KEEP must be a whole number, got '$keep'";; esac
   [ "$keep" -ge 1 ] || fail "KEEP must be at least 1"
-  # shellcheck disable=SC2012
+  # shellcheck disable=SC2010,SC2012 # the names are this script's own vault-raft-<stamp>.snap: no odd characters
   ls -1 "$SNAPSHOT_DIR" | grep -E "^${PREFIX}[0-9]{8}T[0-9]{6}Z\.snap$" | sort -r | tail -n +"$((keep + 1))" |
     while read -r old; do rm -f "$SNAPSHOT_DIR/$old" && log "pruned $old"; done
 }
@@ -44,7 +44,7 @@ mkdir -p "$SNAPSHOT_DIR" || fail "cannot create $SNAPSHOT_DIR"
 [ -r "$ROLE_ID_FILE" ] || fail "no AppRole role id at $ROLE_ID_FILE"
 [ -r "$SECRET_ID_FILE" ] || fail "no AppRole secret id at $SECRET_ID_FILE"
 
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # CURL_OPTS is a list of options
 login=$(printf '{"role_id":"%s","secret_id":"%s"}' "$(cat "$ROLE_ID_FILE")" "$(cat "$SECRET_ID_FILE")" |
   curl -sS --max-time 30 ${CURL_OPTS:-} -X POST --data @- -w '\n%{http_code}' "$VAULT_ADDR/v1/auth/approle/login" 2>/dev/null) ||
   fail "cannot reach Vault at $VAULT_ADDR for the AppRole login"
@@ -60,7 +60,7 @@ token=$(printf '%s' "$login" | sed -n 's/.*"client_token"[[:space:]]*:[[:space:]
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 tmp="$SNAPSHOT_DIR/.${PREFIX}${stamp}.snap.partial"
 trap 'rm -f "$tmp"' EXIT
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # CURL_OPTS is a list of options
 code=$(printf 'X-Vault-Token: %s\n' "$token" | curl -sS --max-time 600 ${CURL_OPTS:-} -H @- -o "$tmp" -w '%{http_code}' \
   "$VAULT_ADDR/v1/sys/storage/raft/snapshot" 2>/dev/null) || fail "snapshot request to $VAULT_ADDR failed"
 [ "$code" = "200" ] || fail "Vault answered HTTP $code to the snapshot request"

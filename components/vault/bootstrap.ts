@@ -9,8 +9,12 @@
 //      starts a transient server on vault-1's node, volume, config and overlay name, initialises it through
 //      the overlay with one key share, and stops it (vault-bootstrap.sh MODE=init + vault-init.sh). When
 //      vault-1 already runs, it asks vault-1; an initialised Vault is never initialised again.
-//      Its stdout (Vault's init answer: key and root token) is a secret output of the command, and the
-//      command runs once: later changes to its inputs are ignored, because Vault gives the key out only at
+//      Its stdout (Vault's init answer: key and root token) is a secret output of the command. Before the
+//      command prints it, the answer is escrowed on the swarm, encrypted under a random key this component
+//      makes first (so the key is in the encrypted state before Vault is ever initialised): a run that fails
+//      after Vault's init (a dropped session, an engine that dies before recording the output) is recovered
+//      by the next run, which prints the same answer again. The escrow is removed by VaultReady, once the
+//      members run with the key. See vault-bootstrap.sh and docs/runbook.md. The command runs once: later changes to its inputs are ignored, because Vault gives the key out only at
 //      initialisation and a re-run could only answer "already initialised".
 //   2. The unseal key becomes the `vault_unseal_key` VersionedSecret, and the members are created with it
 //      mounted from their first start (components/vault/stack.ts); their entrypoint unseals each replica.
@@ -26,6 +30,7 @@ import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
 import { VersionedSecret, managerScript } from "../swarm";
 import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
 import { UNSEAL_KEY_SECRET, VAULT_PORTS, VaultMember, serverConfigHcl } from "./hcl";
 import { registryEnv } from "./tls";
 
@@ -33,6 +38,11 @@ const BOOTSTRAP = fs.readFileSync(path.join(__dirname, "vault-bootstrap.sh"), "u
 const INIT = fs.readFileSync(path.join(__dirname, "vault-init.sh"), "utf8");
 const READY = fs.readFileSync(path.join(__dirname, "vault-ready.sh"), "utf8");
 export const ENTRYPOINT = fs.readFileSync(path.join(__dirname, "vault-entrypoint.sh"), "utf8");
+
+/** The Swarm config that holds the encrypted init answer between Vault's init and the first VaultReady. */
+export function initEscrowName(stackName: string): string {
+    return `${stackName}_vault_init_escrow`;
+}
 
 export interface InitCredentials {
     unsealKey: string;
@@ -89,6 +99,8 @@ export class VaultInit extends pulumi.ComponentResource {
         super("iklimco:vault:Init", name, {}, opts);
         const cfg = args.config;
         const first = args.members[0];
+        // Made (and recorded in the encrypted state) before the init command runs: it depends on it.
+        const escrowKey = new random.RandomPassword(`${name}-escrow-key`, { length: 48, special: false }, { parent: this });
         const cmd = managerScript(
             `${name}-vault-init`,
             {
@@ -106,6 +118,8 @@ export class VaultInit extends pulumi.ComponentResource {
                     SSL_DIR: cfg.paths.nodeSslDir,
                     SERVER_CONFIG_HCL: serverConfigHcl(cfg, first, args.members),
                     ENTRYPOINT_SCRIPT: ENTRYPOINT,
+                    ESCROW_KEY: escrowKey.result,
+                    ESCROW_NAME: initEscrowName(cfg.stackName),
                     WAIT_SECONDS: "300",
                     ...registryEnv(cfg),
                 },
@@ -163,6 +177,7 @@ export class VaultReady extends pulumi.ComponentResource {
                     IMAGE: cfg.images.vault,
                     JOB_SCRIPT: READY,
                     MEMBERS: args.members.map((m) => `https://${m.name}:${VAULT_PORTS.api}`).join(" "),
+                    ESCROW_NAME: initEscrowName(cfg.stackName),
                     WAIT_SECONDS: "300",
                     ...registryEnv(cfg),
                 },

@@ -22,8 +22,11 @@
 #   VAULT_LOCAL_ADDR        default https://127.0.0.1:8200 (the server's listener, over loopback)
 #   WGET_TLS_OPTS           default --no-check-certificate (see above)
 #   VAULT_UNSEAL_KEY_FILE   default /run/secrets/vault_unseal_key
-#   VAULT_SERVER_CMD        the server command; default: prepare the data/cert dirs and run `vault server`
-#                           as the `vault` user. Tests replace it with a stand-in process.
+#   VAULT_DATA_DIR          default /vault/data   (Raft storage: the member's volume)
+#   VAULT_CERTS_DIR         default /vault/certs  (the node's ssl directory, bind-mounted read-only)
+#   VAULT_TLS_DIR           default /vault/tls    (the copy the server reads; the config names files in it)
+#   The three directories are settable so the same script runs unchanged outside the image (the tests run it,
+#   and the real `vault server` it starts, on a temp directory).
 #   UNSEAL_BACKOFF_START, UNSEAL_BACKOFF_MAX, UNSEAL_WATCH_INTERVAL, HTTP_TIMEOUT   seconds: 1, 30, 15, 10
 set -u
 
@@ -35,6 +38,9 @@ BACKOFF_START="${UNSEAL_BACKOFF_START:-1}"
 BACKOFF_MAX="${UNSEAL_BACKOFF_MAX:-30}"
 WATCH_INTERVAL="${UNSEAL_WATCH_INTERVAL:-15}"
 HTTP_TIMEOUT="${HTTP_TIMEOUT:-10}"
+DATA_DIR="${VAULT_DATA_DIR:-/vault/data}"
+CERTS_DIR="${VAULT_CERTS_DIR:-/vault/certs}"
+TLS_DIR="${VAULT_TLS_DIR:-/vault/tls}"
 
 log() { echo "vault-entrypoint: $*" >&2; }
 
@@ -42,7 +48,7 @@ umask 077
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vault-entrypoint.XXXXXX") || { log "cannot create a private temp directory"; exit 1; }
 
 if [ -n "${VAULT_CONFIG_HCL:-}" ]; then
-    mkdir -p "$CONFIG_DIR" && printf '%s\n' "$VAULT_CONFIG_HCL" > "$CONFIG_DIR/vault.hcl" || { log "cannot write $CONFIG_DIR/vault.hcl"; exit 1; }
+    { mkdir -p "$CONFIG_DIR" && printf '%s\n' "$VAULT_CONFIG_HCL" > "$CONFIG_DIR/vault.hcl"; } || { log "cannot write $CONFIG_DIR/vault.hcl"; exit 1; }
     chmod 0644 "$CONFIG_DIR/vault.hcl"
 fi
 
@@ -51,24 +57,21 @@ fi
 # data directory, then drop privileges with su-exec (both in the official image). A renewed certificate
 # reaches Vault through a restart (the cert-distributor forces one), which re-runs this copy.
 start_vault() {
-    mkdir -p /vault/data /vault/tls
-    cp /vault/certs/* /vault/tls/ 2>/dev/null || log "no certificate in /vault/certs yet (step 10 places one)"
-    chmod 0700 /vault/tls
+    mkdir -p "$DATA_DIR" "$TLS_DIR"
+    cp "$CERTS_DIR"/* "$TLS_DIR"/ 2>/dev/null || log "no certificate in $CERTS_DIR yet (step 10 places one)"
+    chmod 0700 "$TLS_DIR"
     if [ "$(id -u)" = 0 ] && id vault >/dev/null 2>&1 && command -v su-exec >/dev/null 2>&1; then
-        chown -R vault:vault /vault/data /vault/tls
+        chown -R vault:vault "$DATA_DIR" "$TLS_DIR"
         exec su-exec vault vault server -config="$CONFIG_DIR/vault.hcl"
     fi
     exec vault server -config="$CONFIG_DIR/vault.hcl"
 }
 
-if [ -n "${VAULT_SERVER_CMD:-}" ]; then
-    sh -c "$VAULT_SERVER_CMD" &
-else
-    start_vault &
-fi
+start_vault &
 SERVER_PID=$!
 log "started the server (pid $SERVER_PID); unseal loop on $ADDR"
 
+# shellcheck disable=SC2317 # called by the trap below
 stop() {
     log "stopping: forwarding the signal to the server"
     kill -TERM "$SERVER_PID" 2>/dev/null
@@ -94,7 +97,7 @@ http() {
         # shellcheck disable=SC2086 # TLS_OPTS is a list of options
         timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS --header 'Content-Type: application/json' --post-file "$3" "$2" 2>"$WORK/err"
     else
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # TLS_OPTS is a list of options
         timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS "$2" 2>"$WORK/err"
     fi
 }

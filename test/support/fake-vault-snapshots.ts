@@ -1,6 +1,7 @@
-// A contract fake of the Vault HTTP API endpoints the backup scripts use, as documented by HashiCorp:
-// POST /v1/auth/approle/login, GET /v1/sys/storage/raft/snapshot, POST /v1/sys/storage/raft/snapshot and
-// /snapshot-force. Errors have Vault's shape: {"errors": [...]}. It is not Vault: it checks the contract.
+// A contract fake of the two Vault HTTP API endpoints the snapshot script uses, as documented by HashiCorp:
+// POST /v1/auth/approle/login and GET /v1/sys/storage/raft/snapshot. Errors have Vault's shape. It is not
+// Vault: it exists only for what a real server cannot be made to do (send a broken snapshot); every other
+// backup test runs against OpenBao (test/vault-backup.test.ts).
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as zlib from "zlib";
@@ -10,13 +11,10 @@ export interface FakeVaultState {
     secretId: string;
     /** Token returned by the AppRole login (allowed to take snapshots). */
     backupToken: string;
-    /** Token allowed to restore (sudo). */
-    restoreToken: string;
     sealed: boolean;
     /** What GET snapshot returns: a real gzip stream unless a test breaks it. */
     snapshot: Buffer;
     requests: { method: string; path: string; body: Buffer }[];
-    restored: { endpoint: string; body: Buffer }[];
 }
 
 export async function startFakeVault(): Promise<{ url: string; state: FakeVaultState; close: () => Promise<void> }> {
@@ -24,11 +22,9 @@ export async function startFakeVault(): Promise<{ url: string; state: FakeVaultS
         roleId: "backup-role-id-7f3a",
         secretId: "backup-secret-id-93c1",
         backupToken: "hvs.backup-token-5d2e",
-        restoreToken: "hvs.restore-token-aa01",
         sealed: false,
         snapshot: zlib.gzipSync(Buffer.from("raft snapshot: meta.json state.bin SHA256SUMS")),
         requests: [],
-        restored: [],
     };
     const send = (res: http.ServerResponse, code: number, body?: unknown) => {
         res.writeHead(code, { "Content-Type": "application/json" });
@@ -54,20 +50,9 @@ export async function startFakeVault(): Promise<{ url: string; state: FakeVaultS
                 return send(res, 200, { auth: { client_token: state.backupToken, policies: ["vault-backup"], lease_duration: 900 } });
             }
             if (req.method === "GET" && path === "/v1/sys/storage/raft/snapshot") {
-                if (token !== state.backupToken && token !== state.restoreToken) return send(res, 403, { errors: ["permission denied"] });
+                if (token !== state.backupToken) return send(res, 403, { errors: ["permission denied"] });
                 res.writeHead(200, { "Content-Type": "application/gzip" });
                 return res.end(state.snapshot);
-            }
-            if (req.method === "POST" && (path === "/v1/sys/storage/raft/snapshot" || path === "/v1/sys/storage/raft/snapshot-force")) {
-                if (token !== state.restoreToken) return send(res, 403, { errors: ["permission denied"] });
-                try {
-                    zlib.gunzipSync(body);
-                } catch {
-                    return send(res, 400, { errors: ["failed to read snapshot file"] });
-                }
-                state.restored.push({ endpoint: path.split("/").pop()!, body });
-                res.writeHead(204);
-                return res.end();
             }
             return send(res, 404, { errors: [] });
         });

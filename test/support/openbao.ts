@@ -59,6 +59,94 @@ export interface ApiResponse {
     text: string;
 }
 
+/** Where a Vault-API server listens and how to check its certificate (any server: one this file started or not). */
+export interface ApiTarget {
+    /** https://host:port */
+    address: string;
+    /** The CA file that signed the server's certificate. */
+    caCert: string;
+    /** The name to check the certificate for; defaults to "localhost" (the name OpenBaoServer certificates carry). */
+    servername?: string;
+}
+
+/** One request to a Vault-API server over TLS, verified against `target.caCert`. Never throws on an HTTP status. */
+export function vaultApi(
+    target: ApiTarget,
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    token?: string,
+    opts: { from?: string; timeoutMs?: number } = {},
+): Promise<ApiResponse> {
+    const url = new URL(target.address);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = https.request(
+            {
+                host: url.hostname,
+                port: Number(url.port || 443),
+                method,
+                path: apiPath,
+                ca: fs.readFileSync(target.caCert),
+                servername: target.servername ?? "localhost",
+                ...(opts.from ? { localAddress: opts.from } : {}),
+                headers: { ...(token ? { "X-Vault-Token": token } : {}), ...(payload ? { "Content-Type": "application/json" } : {}) },
+                timeout: opts.timeoutMs ?? 10_000,
+            },
+            (res) => {
+                let text = "";
+                res.setEncoding("utf8");
+                res.on("data", (c) => (text += c));
+                res.on("end", () => {
+                    let parsed: unknown = undefined;
+                    try {
+                        parsed = text ? JSON.parse(text) : undefined;
+                    } catch {
+                        parsed = undefined;
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed, text });
+                });
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`${method} ${apiPath}: timed out`)));
+        req.on("error", reject);
+        if (payload) req.write(payload);
+        req.end();
+    });
+}
+
+/**
+ * A directory holding `vault`, a link to the `bao` binary, for scripts that call HashiCorp's CLI name (the
+ * program's scripts run `vault server`; OpenBao's binary does not care what it is called). Put it first on
+ * PATH. The caller removes it.
+ */
+export function vaultNameDir(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iklimco-vault-bin-"));
+    fs.symlinkSync(openbaoExecutable(), path.join(dir, "vault"));
+    return dir;
+}
+
+/**
+ * The `bao` executable itself (an ELF file): OPENBAO_BIN, or the first `bao` on PATH that is not a script
+ * wrapper (a pyenv shim, say, needs bash and its own PATH, which a busybox-only PATH does not give it).
+ */
+export function openbaoExecutable(): string {
+    const candidates = process.env.OPENBAO_BIN ? [process.env.OPENBAO_BIN] : (process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, "bao"));
+    for (const c of candidates) {
+        try {
+            const real = fs.realpathSync(c);
+            const head = Buffer.alloc(4);
+            const fd = fs.openSync(real, "r");
+            fs.readSync(fd, head, 0, 4, 0);
+            fs.closeSync(fd);
+            if (head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return real;
+        } catch {
+            /* not there */
+        }
+    }
+    throw new Error("no bao executable (ELF) found on PATH; tools/test-all.sh installs OpenBao");
+}
+
 export interface OpenBaoOptions {
     /** Raft node id; defaults to a name from the port. */
     nodeId?: string;
@@ -68,7 +156,18 @@ export interface OpenBaoOptions {
     retryJoin?: string[];
     /** Extra top-level config keys (merged into the JSON config). */
     extraConfig?: Record<string, unknown>;
+    /** The API port to listen on (a free one when absent): lets a test point a client at it before the server starts. */
+    apiPort?: number;
+    /** Extra environment for the server process (e.g. BUSYBOX_WGET_TLS). */
+    env?: Record<string, string>;
 }
+
+/**
+ * Server environment that lets Debian's busybox-static wget (busybox's own TLS code, which sends no
+ * signature_algorithms) talk to OpenBao 2.7.2: its Go refuses such TLS 1.2 clients unless tlssha1=1. The
+ * Vault image's busybox wget hands TLS to OpenSSL (ssl_client) and needs nothing. docs/vault-openbao.md.
+ */
+export const BUSYBOX_WGET_TLS: Record<string, string> = { GODEBUG: "tlssha1=1" };
 
 /** One OpenBao server process on loopback, TLS, Raft storage in a temp dir. */
 export class OpenBaoServer {
@@ -99,7 +198,7 @@ export class OpenBaoServer {
     /** Writes the config (JSON, which Vault and OpenBao read as well as HCL) and starts `bao server`. */
     async start(): Promise<void> {
         if (!this.apiPort) {
-            this.apiPort = await freePort();
+            this.apiPort = this.opts.apiPort ?? (await freePort());
             this.clusterPort = await freePort();
             this.nodeId = this.opts.nodeId ?? `bao-${this.apiPort}`;
         }
@@ -123,7 +222,7 @@ export class OpenBaoServer {
         };
         const configFile = path.join(this.dir, "config.json");
         fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-        this.child = spawn(openbaoBinary(), ["server", `-config=${configFile}`], { stdio: ["ignore", "pipe", "pipe"] });
+        this.child = spawn(openbaoBinary(), ["server", `-config=${configFile}`], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(this.opts.env ?? {}) } });
         this.child.stdout!.on("data", (d) => (this.log += d));
         this.child.stderr!.on("data", (d) => (this.log += d));
         const deadline = Date.now() + 30_000;
@@ -162,41 +261,8 @@ export class OpenBaoServer {
      * the client socket to that loopback address (any of 127.0.0.0/8), so a test can call from inside or
      * outside a bound CIDR. `timeoutMs` bounds the request (10 s; initialisation on a busy machine takes longer).
      */
-    api(method: string, apiPath: string, body?: unknown, token?: string, from?: string, timeoutMs = 10_000): Promise<ApiResponse> {
-        const payload = body === undefined ? undefined : JSON.stringify(body);
-        return new Promise((resolve, reject) => {
-            const req = https.request(
-                {
-                    host: "127.0.0.1",
-                    port: this.apiPort,
-                    method,
-                    path: apiPath,
-                    ca: fs.readFileSync(this.ca.caCert),
-                    servername: "localhost",
-                    ...(from ? { localAddress: from } : {}),
-                    headers: { ...(token ? { "X-Vault-Token": token } : {}), ...(payload ? { "Content-Type": "application/json" } : {}) },
-                    timeout: timeoutMs,
-                },
-                (res) => {
-                    let text = "";
-                    res.setEncoding("utf8");
-                    res.on("data", (c) => (text += c));
-                    res.on("end", () => {
-                        let parsed: unknown = undefined;
-                        try {
-                            parsed = text ? JSON.parse(text) : undefined;
-                        } catch {
-                            parsed = undefined;
-                        }
-                        resolve({ status: res.statusCode ?? 0, body: parsed, text });
-                    });
-                },
-            );
-            req.on("timeout", () => req.destroy(new Error(`${method} ${apiPath}: timed out`)));
-            req.on("error", reject);
-            if (payload) req.write(payload);
-            req.end();
-        });
+    api(method: string, apiPath: string, body?: unknown, token?: string, from?: string, timeoutMs?: number): Promise<ApiResponse> {
+        return vaultApi({ address: this.address, caCert: this.ca.caCert }, method, apiPath, body, token, { from, timeoutMs });
     }
 
     /** Repeats a request while it answers 400 or 5xx (a mount still setting up, a leader being elected), bounded. */
@@ -226,9 +292,14 @@ export class OpenBaoServer {
      * `retry_join` answers "sealed" at first and unseals once its join has completed.
      */
     async unseal(unsealKey: string, timeoutMs = 30_000): Promise<void> {
-        const r = await this.api("PUT", "/v1/sys/unseal", { key: unsealKey });
-        if (r.status !== 200) throw new Error(`sys/unseal: ${r.status} ${r.text}`);
         const deadline = Date.now() + timeoutMs;
+        // A member joining through retry_join answers "not initialized" until it has the leader's challenge.
+        let r = await this.api("PUT", "/v1/sys/unseal", { key: unsealKey });
+        while (r.status === 400 && /not initialized/.test(r.text) && Date.now() < deadline) {
+            await new Promise((res) => setTimeout(res, 500));
+            r = await this.api("PUT", "/v1/sys/unseal", { key: unsealKey });
+        }
+        if (r.status !== 200) throw new Error(`sys/unseal: ${r.status} ${r.text}`);
         let last = r.text;
         while (Date.now() < deadline) {
             const s = await this.api("GET", "/v1/sys/seal-status");
