@@ -70,8 +70,9 @@ export class Vault extends pulumi.ComponentResource {
         this.rootToken = this.init.rootToken;
         this.cluster = steps.realise(14, new VaultCluster(`${name}-cluster`, { config: cfg, services: swarm.services, members, unsealKey: this.unsealKey, certificates: this.tls.jobs }, child));
         this.serviceNames = this.cluster.services.map((s) => s.name);
-        // Step 15 for Vault is the members' own convergence (convergeConfig: healthy means unsealed); this
-        // readiness check belongs to the bootstrap (step 14) and gates Vault as code.
+        // Step 15 for Vault is the members' own convergence (convergeConfig: healthy means serving and initialised,
+        // sealed or not, see memberSpec); this readiness check (every member unsealed) belongs to the bootstrap
+        // (step 14) and gates Vault as code.
         this.ready = steps.realise(
             14,
             new VaultReady(

@@ -33,8 +33,15 @@ export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: Va
         // `vault.hostname` resolves to the Vault nodes and a standby forwards to the active member.
         ports: [{ target: VAULT_PORTS.api, published: cfg.vault.port, mode: "host" }],
         healthcheck: {
-            // 200 when active, or standby (standbyok); 501 uninitialised and 503 sealed fail it.
-            test: ["CMD", "wget", "-q", "--no-check-certificate", "-O", "/dev/null", `${LOCAL_ADDR}/v1/sys/health?standbyok=true`],
+            // 200 when active, standby (standbyok), or initialised but sealed (sealedcode=200); 501 uninitialised
+            // fails it. A sealed member must count as healthy: Swarm puts a task in the overlay's DNS (and behind
+            // its virtual IP) only once healthy, and a member that joins Raft is unsealed only after the leader
+            // has reached it at `vault-<n>:8201` and replicated the keyring to it. With "unsealed" as the check,
+            // a joining member can never be reached, never unseals, and is restarted with a half-joined volume
+            // that no later join accepts ("cluster already has state"): seen on the real swarm
+            // (test/vault-openbao-swarm.test.ts). "Unsealed" is checked where it matters: VaultReady waits for
+            // every member to be unsealed before Vault as code, and the cert-distributor before each restart.
+            test: ["CMD", "wget", "-q", "--no-check-certificate", "-O", "/dev/null", `${LOCAL_ADDR}/v1/sys/health?standbyok=true&sealedcode=200`],
             interval: "15s",
             timeout: "5s",
             retries: 5,

@@ -70,7 +70,14 @@ export interface ApiTarget {
 }
 
 /** One request to a Vault-API server over TLS, verified against `target.caCert`. Never throws on an HTTP status. */
-export function vaultApi(target: ApiTarget, method: string, apiPath: string, body?: unknown, token?: string, opts: { from?: string; timeoutMs?: number } = {}): Promise<ApiResponse> {
+export function vaultApi(
+    target: ApiTarget,
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    token?: string,
+    opts: { from?: string; timeoutMs?: number } = {},
+): Promise<ApiResponse> {
     const url = new URL(target.address);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -254,7 +261,7 @@ export class OpenBaoServer {
      * the client socket to that loopback address (any of 127.0.0.0/8), so a test can call from inside or
      * outside a bound CIDR. `timeoutMs` bounds the request (10 s; initialisation on a busy machine takes longer).
      */
-    api(method: string, apiPath: string, body?: unknown, token?: string, from?: string, timeoutMs = 10_000): Promise<ApiResponse> {
+    api(method: string, apiPath: string, body?: unknown, token?: string, from?: string, timeoutMs?: number): Promise<ApiResponse> {
         return vaultApi({ address: this.address, caCert: this.ca.caCert }, method, apiPath, body, token, { from, timeoutMs });
     }
 
@@ -285,9 +292,14 @@ export class OpenBaoServer {
      * `retry_join` answers "sealed" at first and unseals once its join has completed.
      */
     async unseal(unsealKey: string, timeoutMs = 30_000): Promise<void> {
-        const r = await this.api("PUT", "/v1/sys/unseal", { key: unsealKey });
-        if (r.status !== 200) throw new Error(`sys/unseal: ${r.status} ${r.text}`);
         const deadline = Date.now() + timeoutMs;
+        // A member joining through retry_join answers "not initialized" until it has the leader's challenge.
+        let r = await this.api("PUT", "/v1/sys/unseal", { key: unsealKey });
+        while (r.status === 400 && /not initialized/.test(r.text) && Date.now() < deadline) {
+            await new Promise((res) => setTimeout(res, 500));
+            r = await this.api("PUT", "/v1/sys/unseal", { key: unsealKey });
+        }
+        if (r.status !== 200) throw new Error(`sys/unseal: ${r.status} ${r.text}`);
         let last = r.text;
         while (Date.now() < deadline) {
             const s = await this.api("GET", "/v1/sys/seal-status");

@@ -83,7 +83,7 @@ describe("vault component (offline engine, prod stack)", function () {
             // One listener, TLS only (the entrypoint and the health check use it over loopback).
             expect(listeners.map((l) => l.address)).to.deep.equal(["0.0.0.0:8200"]);
             expect(listeners.some((l) => l.tls_disable)).to.equal(false);
-            expect(input(s, "taskSpec.containerSpec.healthcheck.tests")).to.deep.equal(["CMD", "wget", "-q", "--no-check-certificate", "-O", "/dev/null", "https://127.0.0.1:8200/v1/sys/health?standbyok=true"]);
+            expect(input(s, "taskSpec.containerSpec.healthcheck.tests")).to.deep.equal(["CMD", "wget", "-q", "--no-check-certificate", "-O", "/dev/null", "https://127.0.0.1:8200/v1/sys/health?standbyok=true&sealedcode=200"]);
         }
         // Step 10 runs on each Vault node, on that node's ssl directory.
         const jobs = ofType(ev, COMMAND).filter((c) => c.steps.includes(10));
