@@ -1,19 +1,27 @@
-// `npm run bench [-- --stack prod --runs 5 --json]`: how long the program takes to start as Pulumi starts it,
-// and how long the deploy graph makes things wait. Every evaluation is a cold node process started with the
-// environment the Pulumi nodejs language host derives from Pulumi.yaml (tools/offline/startup.ts), once as
-// configured and once with the other TypeScript mode, interleaved so both see the same machine load. The
-// graph figures come from those same evaluations: the critical path (tools/offline/graph.ts), the ordering
-// edges that carry no data with their reasons, and the determinism check (every run's inputs against the
-// first's). Exits 1 when inputs differ between runs, an ordering edge has no recorded reason, or two steps
-// with nothing between them are serialised (tools/offline/budget.ts INDEPENDENT_STEPS).
+// `npm run bench [-- --stack prod --runs 5 --json]`: what the program costs against the floor, and how long the
+// deploy graph makes things wait. It runs, interleaved so all see the same machine load (floor, plan, start-up,
+// floor, plan, start-up, ...), each as a fresh node process:
+// - the floor (tools/offline/floor.ts): @pulumi/pulumi, mocks, FLOOR_RESOURCES custom resources under one
+//   component, each with a few inputs and one secret;
+// - the offline plan: package.json's `plan` script with `--stack <stack> --json`, policies included, to its exit;
+// - the start-up as the nodejs language host starts the program from Pulumi.yaml (tools/offline/startup.ts),
+//   to the complete resource graph.
+// Each figure is a ratio to the floor of the same run (minimum to minimum, median to median). The graph figures
+// come from the start-up evaluations: the critical path (tools/offline/graph.ts), the ordering edges that carry
+// no data with their reasons, and the determinism check (every run's inputs against the first's). Exits 1 when
+// inputs differ between runs, an ordering edge has no recorded reason, or two steps with nothing between them
+// are serialised (tools/offline/budget.ts INDEPENDENT_STEPS).
+import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { STEPS } from "../components/pipeline";
 import { UsageError, withUsage } from "./cli";
 import { CRITICAL_PATH_STEP_BUDGET, INDEPENDENT_STEPS } from "./offline/budget";
 import { REPO_ROOT } from "./offline/engine";
-import { ColdStart, ColdStartInput, precompileChild, runColdStart } from "./offline/coldstart";
+import { ColdStart, ColdStartInput, compiledTool, runColdStart } from "./offline/coldstart";
 import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits } from "./offline/graph";
+import { FLOOR_RESOURCES } from "./offline/floor";
 import { StartMode, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
 import { readStackConfig } from "./offline/stack-config";
 
@@ -41,11 +49,46 @@ function parseBenchArgs(argv: string[]): BenchArgs {
 /** The benchmark must finish within a minute: it stops adding runs when the next pair would cross this. */
 const TIME_BUDGET_S = 45;
 
+/** The goals of the plan's and the start-up's ratios to the floor (printed next to the measured ratios). */
+const PLAN_GOAL = 1.5;
+const STARTUP_GOAL = 1.3;
+
 const MODE_TEXT: Record<StartMode, string> = {
     "transpile-only": "transpile-only (no type-check)",
     "type-check": "type-checking (ts-node's default)",
     javascript: "plain JavaScript",
 };
+
+/** Runs `argv` as a fresh process and times it up to the line "evaluated" on stdout, or to its exit. */
+function timeProcess(argv: string[], env: NodeJS.ProcessEnv, untilEvaluated: boolean): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const started = process.hrtime.bigint();
+        let at: bigint | undefined;
+        let stdout = "";
+        let stderr = "";
+        const p = spawn(argv[0], argv.slice(1), { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        p.stdout.on("data", (c: Buffer) => {
+            if (!untilEvaluated || at !== undefined) return;
+            stdout += c.toString();
+            if (/^evaluated$/m.test(stdout)) at = process.hrtime.bigint();
+        });
+        p.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        p.on("error", reject);
+        p.on("close", (code) => {
+            const end = at ?? process.hrtime.bigint();
+            if (code !== 0 || (untilEvaluated && at === undefined)) return reject(new Error(`${argv.join(" ")} failed (exit ${code}):\n${stderr.trim()}`));
+            resolve(Number(end - started) / 1e9);
+        });
+    });
+}
+
+/** package.json's `plan` script, as the shell npm would run it (node_modules/.bin on the PATH). */
+function planCommand(stack: string): string[] {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+    const script: string | undefined = pkg.scripts?.plan;
+    if (!script) throw new Error("package.json has no `plan` script");
+    return ["/bin/sh", "-c", `${script} --stack ${stack} --json > /dev/null`];
+}
 
 async function main(): Promise<number> {
     const t0 = Date.now();
@@ -53,44 +96,32 @@ async function main(): Promise<number> {
     const rt = readNodejsRuntime(REPO_ROOT);
     const hostEnv = languageHostEnv(rt);
     const configured = startMode(REPO_ROOT, hostEnv);
-    // The other way to start: transpile-only if Pulumi.yaml type-checks; if it is transpile-only, Pulumi's
-    // default (type-checking with tsconfig.json, no runtime options), which is how the program started before.
-    const otherEnv: Record<string, string> | undefined =
-        configured === "type-check"
-            ? { ...hostEnv, PULUMI_NODEJS_TRANSPILE_ONLY: "true" }
-            : configured === "transpile-only"
-              ? languageHostEnv({ ...rt, tsconfig: undefined, typescript: true })
-              : undefined;
-    const other = otherEnv ? startMode(REPO_ROOT, otherEnv) : undefined;
-    if (other === configured) throw new Error(`tsconfig.json does not type-check (noCheck?): there is no type-checking start to compare with`);
     const cfg = readStackConfig(args.stack);
-    const child = precompileChild();
+    const child = compiledTool("startup-child");
+    const floor = compiledTool("floor");
     const program = path.resolve(REPO_ROOT, rt.main === "." ? "index.ts" : rt.main);
 
-    const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+    const baseEnv: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
     for (const k of Object.keys(baseEnv)) if (k.startsWith("PULUMI_NODEJS_") || k.startsWith("TS_NODE_")) delete baseEnv[k];
     const childInput: ColdStartInput = { root: REPO_ROOT, stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys, program };
-    const input = JSON.stringify(childInput);
-    const envFor = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...baseEnv, ...extra, IKLIMCO_BENCH_INPUT: input });
+    const startEnv: NodeJS.ProcessEnv = { ...baseEnv, ...hostEnv, IKLIMCO_BENCH_INPUT: JSON.stringify(childInput) };
+    const plan = planCommand(args.stack);
 
-    const runs: { configured: ColdStart[]; other: ColdStart[] } = { configured: [], other: [] };
+    const runs = { configured: [] as ColdStart[], floor: [] as number[], plan: [] as number[] };
     let stoppedEarly = false;
-    let slowestPair = 0;
+    let slowestRound = 0;
     for (let i = 0; i < args.runs; i++) {
-        if (i >= 2 && (Date.now() - t0) / 1000 + slowestPair > TIME_BUDGET_S) {
+        if (i >= 2 && (Date.now() - t0) / 1000 + slowestRound > TIME_BUDGET_S) {
             stoppedEarly = true;
             break;
         }
-        const pairStart = Date.now();
-        const c = await runColdStart(child, rt.nodeargs, envFor(hostEnv));
+        const roundStart = Date.now();
+        runs.floor.push(await timeProcess([process.execPath, floor], baseEnv, true));
+        runs.plan.push(await timeProcess(plan, baseEnv, false));
+        const c = await runColdStart(child, rt.nodeargs, startEnv);
         if (c.mode !== configured) throw new Error(`the child started in ${c.mode}, expected ${configured}`);
         runs.configured.push(c);
-        if (other && otherEnv) {
-            const o = await runColdStart(child, rt.nodeargs, envFor(otherEnv));
-            if (o.mode !== other) throw new Error(`the child started in ${o.mode}, expected ${other}`);
-            runs.other.push(o);
-        }
-        slowestPair = Math.max(slowestPair, (Date.now() - pairStart) / 1000);
+        slowestRound = Math.max(slowestRound, (Date.now() - roundStart) / 1000);
     }
 
     const first = runs.configured[0];
@@ -100,7 +131,7 @@ async function main(): Promise<number> {
     const widest = mostStepsChain(first.resources);
     const edges = orderingEdges(first.resources, first.reasons);
     const unexplained = edges.filter((e) => e.reasons.length === 0);
-    const all = [...runs.configured, ...runs.other];
+    const all = runs.configured;
     const fingerprints = (r: ColdStart): InputFingerprint[] => r.resources.map((x) => ({ urn: x.urn, inputs: x.inputs }));
     const differing = [...new Set(all.slice(1).flatMap((r) => differingResources(fingerprints(first), fingerprints(r))))].sort();
     const budget = CRITICAL_PATH_STEP_BUDGET;
@@ -109,6 +140,10 @@ async function main(): Promise<number> {
     const checkable = INDEPENDENT_STEPS.filter((p) => realised.has(p.step) && realised.has(p.notAfter));
     const serialised = checkable.filter((p) => waits.get(p.step)?.has(p.notAfter));
     const stat = (rs: ColdStart[]) => minMedian(rs.map((r) => r.seconds));
+    const floorStat = minMedian(runs.floor);
+    const ratio = (x: { min: number; median: number }) => ({ min: x.min / floorStat.min, median: x.median / floorStat.median });
+    const planStat = minMedian(runs.plan);
+    const startStat = stat(runs.configured);
     const byUrn = new Map(first.resources.map((r) => [r.urn, r] as const));
     const label = (urn: string) => {
         const r = byUrn.get(urn);
@@ -120,10 +155,9 @@ async function main(): Promise<number> {
     const report = {
         stack: args.stack,
         resources: { custom: custom.length, components },
-        startup: {
-            configured: { mode: configured, tsconfig: rt.tsconfig ?? "tsconfig.json", seconds: runs.configured.map((r) => r.seconds), ...stat(runs.configured) },
-            ...(other ? { other: { mode: other, tsconfig: otherEnv?.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json", seconds: runs.other.map((r) => r.seconds), ...stat(runs.other) } } : {}),
-        },
+        floor: { resources: FLOOR_RESOURCES, seconds: runs.floor, ...floorStat },
+        plan: { command: plan[2].replace(/ > \/dev\/null$/, ""), seconds: runs.plan, ...planStat, ratio: ratio(planStat), goal: PLAN_GOAL },
+        startup: { mode: configured, main: rt.main, seconds: runs.configured.map((r) => r.seconds), ...startStat, ratio: ratio(startStat), goal: STARTUP_GOAL },
         criticalPath: { resources: cp.length, steps: cp.steps, path: cp.path, budget, shellSteps: 24 },
         mostStepsChain: { steps: widest.steps, path: widest.path },
         orderingEdges: edges.map((e) => ({ from: e.from, to: e.to, why: e.reasons.map((r) => r.why) })),
@@ -139,15 +173,12 @@ async function main(): Promise<number> {
     } else {
         const s = (x: number) => `${x.toFixed(2)} s`;
         const out: string[] = [];
-        out.push(`stack: ${args.stack}; each start is a cold node process with the language host's environment from Pulumi.yaml`);
+        const x = (r: number) => `${r.toFixed(2)}x`;
+        out.push(`stack: ${args.stack}; ${runs.floor.length} rounds of floor, plan and start-up, interleaved, each a fresh node process`);
         out.push(`resources declared: ${custom.length} custom resources (+ ${components} components)`);
-        const c = report.startup.configured;
-        out.push(`start-up as Pulumi.yaml configures it [${MODE_TEXT[configured]}, tsconfig ${c.tsconfig}]: min ${s(c.min)}, median ${s(c.median)} (${runs.configured.length} runs)`);
-        if (other) {
-            const o = stat(runs.other);
-            const how = configured === "transpile-only" ? "Pulumi's default" : "the alternative";
-            out.push(`start-up ${how} [${MODE_TEXT[other]}, tsconfig ${report.startup.other?.tsconfig}]: min ${s(o.min)}, median ${s(o.median)} (${runs.other.length} runs)`);
-        }
+        out.push(`floor [@pulumi/pulumi, mocks, ${FLOOR_RESOURCES} custom resources under one component, one secret each]: min ${s(floorStat.min)}, median ${s(floorStat.median)}`);
+        out.push(`offline plan [${report.plan.command}]: min ${s(planStat.min)}, median ${s(planStat.median)}; ratio to the floor: ${x(report.plan.ratio.min)} (min), ${x(report.plan.ratio.median)} (median); goal at most ${x(PLAN_GOAL)}`);
+        out.push(`start-up as the language host starts it [${MODE_TEXT[configured]}, main ${rt.main}]: min ${s(startStat.min)}, median ${s(startStat.median)}; ratio to the floor: ${x(report.startup.ratio.min)} (min), ${x(report.startup.ratio.median)} (median); goal at most ${x(STARTUP_GOAL)}`);
         out.push(`critical path: ${cp.length} resources one after another, through ${cp.steps.length} pipeline steps (${stepList(cp.steps)}); the shell pipeline ran 24 steps in a row; budget: at most ${budget}`);
         for (const urn of cp.path) out.push(`    ${label(urn)} [steps ${stepList(byUrn.get(urn)?.steps ?? [])}]`);
         out.push(`most steps on any chain: ${widest.steps.length} (${stepList(widest.steps)}) over ${widest.path.length} resources; ${resourceSteps} of the 24 steps are realised by resources`);

@@ -4,6 +4,7 @@
 import { parseArgs } from "util";
 import { ConfigError } from "../components/config";
 import { UsageError, withUsage } from "./cli";
+import { assertBuilt } from "./offline/built";
 import { runPlan } from "./offline/run-plan";
 import { listStacks } from "./offline/stack-config";
 
@@ -33,6 +34,8 @@ function parsePlanArgs(argv: string[]): PlanArgs {
 
 async function main(): Promise<number> {
     const args = parsePlanArgs(process.argv.slice(2));
+    // `npm run plan` runs the JavaScript in bin/: refuse it when it is older than the sources.
+    if (__filename.endsWith(".js")) assertBuilt();
     // The plan, then the policy pack over it: a mandatory violation exits 1.
     const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose });
     // Exit only once the text is flushed: a pipe takes 64 KiB at a time and process.exit would cut the rest.
