@@ -22,6 +22,7 @@ import { REPO_ROOT } from "./offline/engine";
 import { ColdStart, ColdStartInput, compiledTool, runColdStart } from "./offline/coldstart";
 import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits } from "./offline/graph";
 import { FLOOR_RESOURCES } from "./offline/floor";
+import { GrowthRow, growsLinearly, growthTable } from "./offline/growth";
 import { StartMode, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
 import { readStackConfig } from "./offline/stack-config";
 
@@ -29,21 +30,22 @@ interface BenchArgs {
     stack: string;
     runs: number;
     json: boolean;
+    growth: boolean;
 }
 
 function parseBenchArgs(argv: string[]): BenchArgs {
-    const usage = "npm run bench -- [--stack prod] [--runs 5] [--json]";
+    const usage = "npm run bench -- [--stack prod] [--runs 5] [--json] [--growth]";
     const { values } = withUsage(usage, () =>
         parseArgs({
             args: argv,
-            options: { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false } },
+            options: { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false }, growth: { type: "boolean", default: false } },
             strict: true,
             allowPositionals: false,
         }),
     );
     const runs = Number(values.runs);
     if (!Number.isInteger(runs) || runs < 2) throw new UsageError("--runs must be an integer >= 2 (the determinism check compares runs)");
-    return { stack: values.stack, runs, json: values.json };
+    return { stack: values.stack, runs, json: values.json, growth: values.growth };
 }
 
 /** The benchmark must finish within a minute: it stops adding runs when the next pair would cross this. */
@@ -124,6 +126,10 @@ async function main(): Promise<number> {
         slowestRound = Math.max(slowestRound, (Date.now() - roundStart) / 1000);
     }
 
+    // The growth table (--growth): in this process, after the interleaved runs so it does not load them.
+    const growth: GrowthRow[] | undefined = args.growth ? await growthTable(args.stack) : undefined;
+    const linear = growth ? { microservices: growsLinearly(growth, "microservices"), nodes: growsLinearly(growth, "nodes") } : undefined;
+
     const first = runs.configured[0];
     const custom = first.resources.filter((r) => r.custom);
     const components = first.resources.length - custom.length;
@@ -165,6 +171,7 @@ async function main(): Promise<number> {
         stepWaits: Object.fromEntries([...waits].filter(([, w]) => w.size).sort((a, b) => a[0] - b[0]).map(([st, w]) => [st, [...w].sort((a, b) => a - b)])),
         independentSteps: { checked: checkable.length, of: INDEPENDENT_STEPS.length, serialised: serialised.map((p) => `${p.step} after ${p.notAfter}`) },
         determinism: { evaluations: all.length, differing },
+        ...(growth ? { growth: { rows: growth, linear } } : {}),
         wallSeconds: (Date.now() - t0) / 1000,
     };
 
@@ -198,10 +205,16 @@ async function main(): Promise<number> {
                 serialised.map((p) => `\n    step ${p.step} waits on step ${p.notAfter}, but ${p.why}`).join(""),
         );
         out.push(`determinism: ${differing.length} resources with differing inputs across ${all.length} cold evaluations${differing.length ? `: ${differing.map(label).join(", ")}` : ""}`);
+        if (growth && linear) {
+            out.push(`growth: offline plan in one process (evaluation, plan, policies), fastest of one run each; linear in microservices: ${linear.microservices ? "yes" : "NO"}, in nodes: ${linear.nodes ? "yes" : "NO"}`);
+            out.push(`    microservices  nodes  resources  seconds  ms per resource`);
+            for (const r of growth) out.push(`    ${String(r.microservices).padStart(13)}  ${String(r.nodes).padStart(5)}  ${String(r.resources).padStart(9)}  ${r.seconds.toFixed(2).padStart(7)}  ${((r.seconds * 1000) / Math.max(1, r.resources)).toFixed(1).padStart(15)}`);
+        }
         out.push(`bench wall time: ${s(report.wallSeconds)}${stoppedEarly ? ` (stopped adding runs to stay under ${TIME_BUDGET_S} s)` : ""}`);
         process.stdout.write(out.join("\n") + "\n");
     }
-    return differing.length || unexplained.length || serialised.length ? 1 : 0;
+    const notLinear = linear && !(linear.microservices && linear.nodes);
+    return differing.length || unexplained.length || serialised.length || notLinear ? 1 : 0;
 }
 
 main().then(
