@@ -11,25 +11,16 @@ import * as path from "path";
 import { certFileNames, composedScript } from "../../components/certs";
 import { FAKE_DOCKER } from "../support/init-jobs";
 import { TestCert, makeCert } from "../support/certs";
-import { sleep } from "../support/docker";
+import { runProcess, sleep } from "../support/process";
 import { freePort } from "../support/ports";
 
 const DOMAIN = "iklim.test";
 const { cert: CERT, key: KEY } = certFileNames(DOMAIN);
 
 
-function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; out: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (out += d));
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.on("close", (status) => {
-            clearTimeout(timer);
-            resolve({ status, out });
-        });
-    });
+async function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; out: string }> {
+    const r = await runProcess(cmd, args, { env, timeoutMs });
+    return { status: r.code, out: r.out };
 }
 
 describe("cert-distributor restarts (real sh, openssl s_server members, fake docker CLI)", function () {

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { PATRONI_ENTRYPOINT, renderPatroniConfig } from "../../components/infra-db/patroni";
 import { freePort } from "../support/ports";
+import { waitFor } from "../support/process";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const available = () => fs.existsSync("/usr/bin/patroni") && fs.existsSync("/usr/bin/etcd") && fs.existsSync(`${PG_BIN}/postgres`) && spawnSync("id", ["postgres"]).status === 0;
@@ -29,14 +30,6 @@ function httpStatus(url: string): Promise<number> {
     });
 }
 
-async function waitFor(what: string, timeoutMs: number, ok: () => Promise<boolean>, log: () => string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (await ok()) return;
-        await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`${what} not reached within ${timeoutMs / 1000} s\n${log()}`);
-}
 
 function stop(p: ChildProcess | undefined, timeoutMs = 30_000): Promise<void> {
     return new Promise((resolve) => {
@@ -85,7 +78,7 @@ describe("Patroni member entrypoint and rendered config (real etcd, Patroni, Pos
             ],
             { stdio: "ignore", env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === "x64" ? "" : process.arch } },
         );
-        await waitFor("etcd /health", 30_000, async () => (await httpStatus(`http://127.0.0.1:${clientPort}/health`)) === 200, () => "etcd");
+        await waitFor("etcd /health", 30_000, async () => (await httpStatus(`http://127.0.0.1:${clientPort}/health`)) === 200, { pollMs: 500 });
 
         const secrets = path.join(dir, "secrets");
         fs.mkdirSync(secrets);
@@ -116,8 +109,8 @@ describe("Patroni member entrypoint and rendered config (real etcd, Patroni, Pos
         patroni = spawn("runuser", ["-u", "postgres", "--", "sh", "-c", PATRONI_ENTRYPOINT, "patroni-entrypoint", yaml], { env, stdio: ["ignore", "pipe", "pipe"] });
         patroni.stdout!.on("data", (d) => (patroniLog += d));
         patroni.stderr!.on("data", (d) => (patroniLog += d));
-        await waitFor("Patroni /health 200", 120_000, async () => (await httpStatus(`http://127.0.0.1:${restPort}/health`)) === 200, () => patroniLog.slice(-3000));
-        await waitFor("Patroni /primary 200", 60_000, async () => (await httpStatus(`http://127.0.0.1:${restPort}/primary`)) === 200, () => patroniLog.slice(-3000));
+        await waitFor("Patroni /health 200", 120_000, async () => (await httpStatus(`http://127.0.0.1:${restPort}/health`)) === 200, { pollMs: 500, detail: () => patroniLog.slice(-3000) });
+        await waitFor("Patroni /primary 200", 60_000, async () => (await httpStatus(`http://127.0.0.1:${restPort}/primary`)) === 200, { pollMs: 500, detail: () => patroniLog.slice(-3000) });
 
         const psql = (password: string, sql: string) =>
             spawnSync("psql", ["-X", "-tA", "-h", "127.0.0.1", "-p", String(pgPort), "-U", "postgres", "-d", "postgres", "-c", sql], {

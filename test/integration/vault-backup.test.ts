@@ -1,22 +1,17 @@
 // The backup and restore scripts run for real (sh + curl) against a contract fake of Vault's documented
 // snapshot API on loopback; the retention logic runs for real on files.
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FakeVaultState, startFakeVault } from "../support/fake-vault-snapshots";
+import { runProcess } from "../support/process";
 
 const DIR = path.join(__dirname, "..", "..", "components", "backup");
 
-function runScript(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-    return new Promise((resolve) => {
-        const child = spawn("sh", [path.join(DIR, script), ...args], { env: { PATH: process.env.PATH!, ...env } });
-        let out = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (out += d));
-        child.on("close", (code) => resolve({ code: code ?? -1, out }));
-    });
+async function runScript(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+    const r = await runProcess("sh", [path.join(DIR, script), ...args], { env: { PATH: process.env.PATH!, ...env } });
+    return { code: r.code ?? -1, out: r.out };
 }
 
 const snapshots = (dir: string) => fs.readdirSync(dir).filter((f) => /^vault-raft-\d{8}T\d{6}Z\.snap$/.test(f)).sort();

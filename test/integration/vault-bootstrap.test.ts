@@ -2,7 +2,6 @@
 // HTTP API on loopback: initialisation happens once, a second run neither re-initialises nor rotates, and the
 // readiness gate waits for every member to be unsealed. Also the program's reading of the init answer.
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { initCredentials } from "../../components/vault/bootstrap";
@@ -10,22 +9,12 @@ import { adminPolicyHcl } from "../../components/vault/hcl";
 import { retireRootToken } from "../../components/vault/retire-root";
 import { BUSYBOX, busyboxPath } from "../support/busybox-env";
 import { FakeVault, freePort } from "../support/fake-vault";
+import { ProcessRun, runProcess } from "../support/process";
 
 const DIR = path.join(__dirname, "..", "..", "components", "vault");
 
-function runScript(script: string, env: Record<string, string>, bin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(BUSYBOX, ["sh", path.join(DIR, script)], { env: { PATH: bin, HTTP_TIMEOUT: "3", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-        child.on("exit", (code) => {
-            clearTimeout(timer);
-            resolve({ code, stdout, stderr });
-        });
-    });
+function runScript(script: string, env: Record<string, string>, bin: string): Promise<ProcessRun> {
+    return runProcess(BUSYBOX, ["sh", path.join(DIR, script)], { env: { PATH: bin, HTTP_TIMEOUT: "3", ...env }, timeoutMs: 30_000 });
 }
 
 describe("vault bootstrap (real scripts, contract fake of Vault's HTTP API)", function () {

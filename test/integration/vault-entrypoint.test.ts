@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { BUSYBOX, busyboxPath } from "../support/busybox-env";
 import { FakeVault, freePort } from "../support/fake-vault";
+import { waitFor } from "../support/process";
 
 const SCRIPT = path.join(__dirname, "..", "..", "components", "vault", "vault-entrypoint.sh");
 
@@ -18,14 +19,8 @@ interface Running {
     exited: Promise<number | null>;
 }
 
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (predicate()) return;
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+/** Waits (at most 20 s) until the predicate holds. */
+const waitUntil = (what: string, predicate: () => boolean) => waitFor(what, 20_000, predicate, { pollMs: 100 });
 
 describe("vault entrypoint retry-unseal loop (real process, contract fake of Vault's HTTP API)", function () {
     this.timeout(60_000);
@@ -92,10 +87,10 @@ describe("vault entrypoint retry-unseal loop (real process, contract fake of Vau
         const port = await fake.listen();
         fs.writeFileSync(keyFile, `${key}\n`);
         const r = start(port);
-        await waitFor("the fake to be unsealed", () => !fake.state.sealed);
+        await waitUntil("the fake to be unsealed", () => !fake.state.sealed);
         expect(fake.count("*", "/v1/sys/unseal")).to.equal(1);
         expect(JSON.parse(fake.requests.find((q) => q.path === "/v1/sys/unseal")!.body)).to.deep.equal({ key });
-        await waitFor("the log line", () => r.output().includes("unsealed with the key"));
+        await waitUntil("the log line", () => r.output().includes("unsealed with the key"));
         expect(fs.readFileSync(path.join(dir, "config", "vault.hcl"), "utf8")).to.include('storage "raft"');
         neverPrinted(r, key);
         expect(fs.readdirSync(dir).filter((f) => f.startsWith("vault-entrypoint.")).flatMap((d) => fs.readdirSync(path.join(dir, d)))).to.not.include("body");
@@ -105,11 +100,11 @@ describe("vault entrypoint retry-unseal loop (real process, contract fake of Vau
         const port = await freePort();
         fs.writeFileSync(keyFile, key);
         const r = start(port);
-        await waitFor("two 'not answering' lines", () => (r.output().match(/not answering yet/g) ?? []).length >= 2);
+        await waitUntil("two 'not answering' lines", () => (r.output().match(/not answering yet/g) ?? []).length >= 2);
         expect(r.child.exitCode, "still running while the API is down").to.equal(null);
         fake = new FakeVault({ initialized: true, sealed: true, unsealKey: key });
         await fake.listen(port);
-        await waitFor("the fake to be unsealed", () => !fake.state.sealed);
+        await waitUntil("the fake to be unsealed", () => !fake.state.sealed);
         neverPrinted(r, key);
     });
 
@@ -119,11 +114,11 @@ describe("vault entrypoint retry-unseal loop (real process, contract fake of Vau
         const wrong = crypto.randomBytes(32).toString("base64");
         fs.writeFileSync(keyFile, wrong);
         const r = start(port);
-        await waitFor("two rejected unseal attempts", () => fake.count("*", "/v1/sys/unseal") >= 2 && /unseal rejected \(.*400/.test(r.output()));
+        await waitUntil("two rejected unseal attempts", () => fake.count("*", "/v1/sys/unseal") >= 2 && /unseal rejected \(.*400/.test(r.output()));
         expect(fake.state.sealed).to.equal(true);
         expect(r.child.exitCode).to.equal(null);
         fs.writeFileSync(keyFile, key);
-        await waitFor("the fake to be unsealed", () => !fake.state.sealed);
+        await waitUntil("the fake to be unsealed", () => !fake.state.sealed);
         neverPrinted(r, key, wrong);
     });
 
@@ -131,10 +126,10 @@ describe("vault entrypoint retry-unseal loop (real process, contract fake of Vau
         fake = new FakeVault({ initialized: true, sealed: true, unsealKey: key });
         const port = await fake.listen();
         const r = start(port);
-        await waitFor("the 'no unseal key' line twice", () => (r.output().match(/no unseal key at/g) ?? []).length >= 2);
+        await waitUntil("the 'no unseal key' line twice", () => (r.output().match(/no unseal key at/g) ?? []).length >= 2);
         expect(fake.count("*", "/v1/sys/unseal"), "nothing is submitted without a key").to.equal(0);
         fs.writeFileSync(keyFile, key);
-        await waitFor("the fake to be unsealed", () => !fake.state.sealed);
+        await waitUntil("the fake to be unsealed", () => !fake.state.sealed);
         neverPrinted(r, key);
     });
 
@@ -143,7 +138,7 @@ describe("vault entrypoint retry-unseal loop (real process, contract fake of Vau
         const port = await fake.listen();
         fs.writeFileSync(keyFile, "not a key; rm -rf /\n");
         const r = start(port);
-        await waitFor("the refusal line", () => r.output().includes("does not hold a base64 or hex key"));
+        await waitUntil("the refusal line", () => r.output().includes("does not hold a base64 or hex key"));
         expect(fake.count("*", "/v1/sys/unseal")).to.equal(0);
     });
 
@@ -152,7 +147,7 @@ describe("vault entrypoint retry-unseal loop (real process, contract fake of Vau
         const port = await fake.listen();
         fs.writeFileSync(keyFile, key);
         const r = start(port);
-        await waitFor("three seal-status reads", () => fake.count("GET", "/v1/sys/seal-status") >= 3);
+        await waitUntil("three seal-status reads", () => fake.count("GET", "/v1/sys/seal-status") >= 3);
         expect(fake.count("*", "/v1/sys/unseal")).to.equal(0);
         expect(r.output()).to.include("Vault is unsealed");
         neverPrinted(r, key);

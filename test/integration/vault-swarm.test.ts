@@ -5,28 +5,17 @@
 // busybox httpd serving a fixed /v1/sys/init answer, since no Vault image exists here. Everything created is
 // named tvault-*/tvault*_ and removed.
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { docker, dockerAvailable, dockerOk, ensureBusyboxImage, ensureSwarm, sleep } from "../support/docker";
+import { ProcessRun, runProcess } from "../support/process";
 
 const DIR = path.join(__dirname, "..", "..", "components", "vault");
 
-function runBash(script: string, env: Record<string, string>, timeoutMs = 240_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn("bash", [path.join(DIR, script)], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.on("exit", (code) => {
-            clearTimeout(timer);
-            resolve({ code, stdout, stderr });
-        });
-    });
+function runBash(script: string, env: Record<string, string>, timeoutMs = 240_000): Promise<ProcessRun> {
+    return runProcess("bash", [path.join(DIR, script)], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env }, timeoutMs });
 }
 
 async function removeVolume(name: string): Promise<void> {

@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { sleep } from "./process";
 
 export function docker(args: string[], input?: string): string {
     return execFileSync("docker", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 120_000 }).trim();
@@ -14,9 +15,7 @@ export function dockerOk(args: string[]): boolean {
     return spawnSync("docker", args, { stdio: "ignore", timeout: 60_000 }).status === 0;
 }
 
-export function sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };
 
 /** Whether this machine can run the Docker tests at all (the docker.io package is installed). */
 export function dockerAvailable(): boolean {

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { waitFor } from "./process";
 import { raceTimeout } from "./rabbitmq";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
@@ -15,7 +16,6 @@ export function patroniAvailable(): boolean {
     return fs.existsSync("/usr/bin/patroni") && fs.existsSync("/usr/bin/etcd") && fs.existsSync(path.join(PG_BIN, "postgres"));
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
@@ -29,19 +29,6 @@ function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body:
     });
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            const v = await probe();
-            if (v !== undefined) return v;
-        } catch {
-            // not yet
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        await sleep(500);
-    }
-}
 
 export interface Member {
     name: string;

@@ -6,6 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { sleep } from "./process";
 
 export const RABBITMQ_BIN = "/usr/lib/rabbitmq/bin";
 export const RABBITMQCTL = path.join(RABBITMQ_BIN, "rabbitmqctl");
@@ -14,7 +15,6 @@ export function rabbitmqAvailable(): boolean {
     return fs.existsSync(path.join(RABBITMQ_BIN, "rabbitmq-server"));
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for `p` at most `ms`; the timer is cleared either way, so nothing keeps the test process alive. */
 export async function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
