@@ -7,7 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 
-const REPO = path.resolve(__dirname, "..", "..");
+/** The repository: this file's parent as TypeScript (tools/), its grandparent as bin/tools/copy-assets.js. */
+const REPO = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")].find((d) => fs.existsSync(path.join(d, "Pulumi.yaml")))!;
 const OUT = path.join(REPO, "bin");
 
 /** Files under `dir` (relative to the repository) that are not TypeScript sources. */
