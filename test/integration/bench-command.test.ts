@@ -27,8 +27,9 @@ describe("npm run bench (tools/bench.ts)", function () {
         expect(r.stdout).to.not.include("offline-placeholder");
     });
 
-    it("--json gives the same figures as one document: the floor, and the plan's and the start-up's ratios to it", () => {
-        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/bench.ts", "--runs", "2", "--json"], { cwd: ROOT, encoding: "utf8", timeout: 110_000 });
+    it("--json gives the same figures as one document: the floor, the plan's and the start-up's ratios to it, and with --growth the growth table", function () {
+        this.timeout(240_000);
+        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/bench.ts", "--runs", "2", "--json", "--growth"], { cwd: ROOT, encoding: "utf8", timeout: 230_000 });
         expect(r.status, r.stderr).to.equal(0);
         const doc = JSON.parse(r.stdout);
         expect(doc.floor.resources).to.equal(152);
@@ -41,6 +42,13 @@ describe("npm run bench (tools/bench.ts)", function () {
         expect(doc.plan.goal).to.equal(1.5);
         expect(doc.startup.goal).to.equal(1.3);
         expect(doc.startup.mode).to.equal("javascript");
+        const rows: { microservices: number; nodes: number; resources: number; seconds: number }[] = doc.growth.rows;
+        expect(rows.map((x) => [x.microservices, x.nodes])).to.deep.equal([[4, 3], [40, 3], [400, 3], [4, 9], [4, 30]]);
+        // More microservices, more resources; every row's time is a measurement.
+        expect(rows[1].resources).to.be.greaterThan(rows[0].resources);
+        expect(rows[2].resources).to.be.greaterThan(rows[1].resources);
+        for (const x of rows) expect(x.seconds).to.be.greaterThan(0);
+        expect(doc.growth.linear).to.deep.equal({ microservices: true, nodes: true });
     });
 
     it("refuses a single run: the determinism check needs two", () => {
