@@ -23,6 +23,8 @@ import { ColdStart, ColdStartInput, compiledTool, runColdStart } from "./offline
 import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits } from "./offline/graph";
 import { FLOOR_RESOURCES } from "./offline/floor";
 import { GrowthRow, growsLinearly, growthTable } from "./offline/growth";
+import { evaluateProgram } from "./offline/engine";
+import { DeployTime, ReadyDurations, TimedResource, deployTime, measureReady, readyKind } from "./offline/swarm-time";
 import { StartMode, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
 import { readStackConfig } from "./offline/stack-config";
 
@@ -31,21 +33,22 @@ interface BenchArgs {
     runs: number;
     json: boolean;
     growth: boolean;
+    swarm: boolean;
 }
 
 function parseBenchArgs(argv: string[]): BenchArgs {
-    const usage = "npm run bench -- [--stack prod] [--runs 5] [--json] [--growth]";
+    const usage = "npm run bench -- [--stack prod] [--runs 5] [--json] [--growth] [--swarm]";
     const { values } = withUsage(usage, () =>
         parseArgs({
             args: argv,
-            options: { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false }, growth: { type: "boolean", default: false } },
+            options: { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false }, growth: { type: "boolean", default: false }, swarm: { type: "boolean", default: false } },
             strict: true,
             allowPositionals: false,
         }),
     );
     const runs = Number(values.runs);
     if (!Number.isInteger(runs) || runs < 2) throw new UsageError("--runs must be an integer >= 2 (the determinism check compares runs)");
-    return { stack: values.stack, runs, json: values.json, growth: values.growth };
+    return { stack: values.stack, runs, json: values.json, growth: values.growth, swarm: values.swarm };
 }
 
 /** The benchmark must finish within a minute: it stops adding runs when the next pair would cross this. */
@@ -130,6 +133,15 @@ async function main(): Promise<number> {
     const growth: GrowthRow[] | undefined = args.growth ? await growthTable(args.stack) : undefined;
     const linear = growth ? { microservices: growsLinearly(growth, "microservices"), nodes: growsLinearly(growth, "nodes") } : undefined;
 
+    // The deploy-time figure (--swarm): ready durations measured on the local swarm, over the program's graph.
+    let deploy: { durations: ReadyDurations; time: DeployTime; resources: Map<string, TimedResource> } | undefined;
+    if (args.swarm) {
+        const ev = await evaluateProgram({ stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys, program });
+        const timed = ev.resources as TimedResource[];
+        const durations = await measureReady(timed);
+        deploy = { durations, time: deployTime(timed, durations), resources: new Map(timed.map((r) => [r.urn, r] as const)) };
+    }
+
     const first = runs.configured[0];
     const custom = first.resources.filter((r) => r.custom);
     const components = first.resources.length - custom.length;
@@ -172,6 +184,17 @@ async function main(): Promise<number> {
         independentSteps: { checked: checkable.length, of: INDEPENDENT_STEPS.length, serialised: serialised.map((p) => `${p.step} after ${p.notAfter}`) },
         determinism: { evaluations: all.length, differing },
         ...(growth ? { growth: { rows: growth, linear } } : {}),
+        ...(deploy
+            ? {
+                  deployTime: {
+                      durations: deploy.durations,
+                      criticalPathSeconds: deploy.time.criticalPathSeconds,
+                      criticalPathSteps: [...new Set(deploy.time.path.flatMap((p) => deploy!.resources.get(p.urn)?.steps ?? []))].sort((a, b) => a - b),
+                      path: deploy.time.path,
+                      shellSeconds: deploy.time.shellSeconds,
+                  },
+              }
+            : {}),
         wallSeconds: (Date.now() - t0) / 1000,
     };
 
@@ -209,6 +232,20 @@ async function main(): Promise<number> {
             out.push(`growth: offline plan in one process (evaluation, plan, policies), fastest of one run each; linear in microservices: ${linear.microservices ? "yes" : "NO"}, in nodes: ${linear.nodes ? "yes" : "NO"}`);
             out.push(`    microservices  nodes  resources  seconds  ms per resource`);
             for (const r of growth) out.push(`    ${String(r.microservices).padStart(13)}  ${String(r.nodes).padStart(5)}  ${String(r.resources).padStart(9)}  ${r.seconds.toFixed(2).padStart(7)}  ${((r.seconds * 1000) / Math.max(1, r.resources)).toFixed(1).padStart(15)}`);
+        }
+        if (deploy && report.deployTime) {
+            const d = report.deployTime;
+            const sv = Object.entries(deploy.durations.services).map(([k, v]) => {
+                const t = JSON.parse(k) as { replicas: number; health?: { interval: string; startPeriod: string } };
+                return `${t.replicas} task(s)${t.health ? `, health every ${t.health.interval}, start period ${t.health.startPeriod}` : ", no health check"}: ${s(v)}`;
+            });
+            out.push(`deploy time (--swarm: stand-ins on the local swarm): critical path ${s(d.criticalPathSeconds)} over ${d.path.length} resources through ${d.criticalPathSteps.length} steps (${stepList(d.criticalPathSteps)}; budget at most ${budget}); the shell pipeline's steps in a row with the same figures: ${s(d.shellSeconds)}`);
+            out.push(`    ready durations: one-shot job ${s(deploy.durations.job)}; API call ${s(deploy.durations.api)}; certificate wait counted as a one-shot job (a lower bound: the ACME issuer is not reachable here); services until every task is healthy:`);
+            for (const line of sv) out.push(`        ${line}`);
+            for (const p of d.path) {
+                const r = deploy.resources.get(p.urn);
+                out.push(`    ${label(p.urn)} [${r ? readyKind(r).kind : "?"}] ${s(p.seconds)}`);
+            }
         }
         out.push(`bench wall time: ${s(report.wallSeconds)}${stoppedEarly ? ` (stopped adding runs to stay under ${TIME_BUDGET_S} s)` : ""}`);
         process.stdout.write(out.join("\n") + "\n");
