@@ -1,19 +1,30 @@
-// `npm run bench [-- --stack prod --runs 5 --json]`: how long the program takes to start as Pulumi starts it,
-// and how long the deploy graph makes things wait. Every evaluation is a cold node process started with the
-// environment the Pulumi nodejs language host derives from Pulumi.yaml (tools/offline/startup.ts), once as
-// configured and once with the other TypeScript mode, interleaved so both see the same machine load. The
-// graph figures come from those same evaluations: the critical path (tools/offline/graph.ts), the ordering
-// edges that carry no data with their reasons, and the determinism check (every run's inputs against the
-// first's). Exits 1 when inputs differ between runs, an ordering edge has no recorded reason, or two steps
-// with nothing between them are serialised (tools/offline/budget.ts INDEPENDENT_STEPS).
+// `npm run bench [-- --stack prod --runs 5 --json]`: what the program costs against the floor, and how long the
+// deploy graph makes things wait. It runs, interleaved so all see the same machine load (floor, plan, start-up,
+// floor, plan, start-up, ...), each as a fresh node process:
+// - the floor (tools/offline/floor.ts): @pulumi/pulumi, mocks, FLOOR_RESOURCES custom resources under one
+//   component, each with a few inputs and one secret;
+// - the offline plan: package.json's `plan` script with `--stack <stack> --json`, policies included, to its exit;
+// - the start-up as the nodejs language host starts the program from Pulumi.yaml (tools/offline/startup.ts),
+//   to the complete resource graph.
+// Each figure is a ratio to the floor of the same run (minimum to minimum, median to median). The graph figures
+// come from the start-up evaluations: the critical path (tools/offline/graph.ts), the ordering edges that carry
+// no data with their reasons, and the determinism check (every run's inputs against the first's). Exits 1 when
+// inputs differ between runs, an ordering edge has no recorded reason, or two steps with nothing between them
+// are serialised (tools/offline/budget.ts INDEPENDENT_STEPS).
+import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { STEPS } from "../components/pipeline";
 import { UsageError, withUsage } from "./cli";
 import { CRITICAL_PATH_STEP_BUDGET, INDEPENDENT_STEPS } from "./offline/budget";
 import { REPO_ROOT } from "./offline/engine";
-import { ColdStart, ColdStartInput, precompileChild, runColdStart } from "./offline/coldstart";
+import { ColdStart, ColdStartInput, compiledTool, runColdStart } from "./offline/coldstart";
 import { InputFingerprint, criticalPath, differingResources, minMedian, mostStepsChain, orderingEdges, stepWaits } from "./offline/graph";
+import { FLOOR_RESOURCES } from "./offline/floor";
+import { GrowthRow, growsLinearly, growthTable } from "./offline/growth";
+import { evaluateProgram } from "./offline/engine";
+import { DeployTime, ReadyDurations, TimedResource, deployTime, measureReady, readyKind } from "./offline/swarm-time";
 import { StartMode, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
 import { readStackConfig } from "./offline/stack-config";
 
@@ -21,25 +32,31 @@ interface BenchArgs {
     stack: string;
     runs: number;
     json: boolean;
+    growth: boolean;
+    swarm: boolean;
 }
 
 function parseBenchArgs(argv: string[]): BenchArgs {
-    const usage = "npm run bench -- [--stack prod] [--runs 5] [--json]";
+    const usage = "npm run bench -- [--stack prod] [--runs 5] [--json] [--growth] [--swarm]";
     const { values } = withUsage(usage, () =>
         parseArgs({
             args: argv,
-            options: { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false } },
+            options: { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false }, growth: { type: "boolean", default: false }, swarm: { type: "boolean", default: false } },
             strict: true,
             allowPositionals: false,
         }),
     );
     const runs = Number(values.runs);
     if (!Number.isInteger(runs) || runs < 2) throw new UsageError("--runs must be an integer >= 2 (the determinism check compares runs)");
-    return { stack: values.stack, runs, json: values.json };
+    return { stack: values.stack, runs, json: values.json, growth: values.growth, swarm: values.swarm };
 }
 
 /** The benchmark must finish within a minute: it stops adding runs when the next pair would cross this. */
 const TIME_BUDGET_S = 45;
+
+/** The goals of the plan's and the start-up's ratios to the floor (printed next to the measured ratios). */
+const PLAN_GOAL = 1.5;
+const STARTUP_GOAL = 1.3;
 
 const MODE_TEXT: Record<StartMode, string> = {
     "transpile-only": "transpile-only (no type-check)",
@@ -47,50 +64,82 @@ const MODE_TEXT: Record<StartMode, string> = {
     javascript: "plain JavaScript",
 };
 
+/** Runs `argv` as a fresh process and times it up to the line "evaluated" on stdout, or to its exit. */
+function timeProcess(argv: string[], env: NodeJS.ProcessEnv, untilEvaluated: boolean): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const started = process.hrtime.bigint();
+        let at: bigint | undefined;
+        let stdout = "";
+        let stderr = "";
+        const p = spawn(argv[0], argv.slice(1), { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        p.stdout.on("data", (c: Buffer) => {
+            if (!untilEvaluated || at !== undefined) return;
+            stdout += c.toString();
+            if (/^evaluated$/m.test(stdout)) at = process.hrtime.bigint();
+        });
+        p.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        p.on("error", reject);
+        p.on("close", (code) => {
+            const end = at ?? process.hrtime.bigint();
+            if (code !== 0 || (untilEvaluated && at === undefined)) return reject(new Error(`${argv.join(" ")} failed (exit ${code}):\n${stderr.trim()}`));
+            resolve(Number(end - started) / 1e9);
+        });
+    });
+}
+
+/** package.json's `plan` script, as the shell npm would run it (node_modules/.bin on the PATH). */
+function planCommand(stack: string): string[] {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+    const script: string | undefined = pkg.scripts?.plan;
+    if (!script) throw new Error("package.json has no `plan` script");
+    return ["/bin/sh", "-c", `${script} --stack ${stack} --json > /dev/null`];
+}
+
 async function main(): Promise<number> {
     const t0 = Date.now();
     const args = parseBenchArgs(process.argv.slice(2));
     const rt = readNodejsRuntime(REPO_ROOT);
     const hostEnv = languageHostEnv(rt);
     const configured = startMode(REPO_ROOT, hostEnv);
-    // The other way to start: transpile-only if Pulumi.yaml type-checks; if it is transpile-only, Pulumi's
-    // default (type-checking with tsconfig.json, no runtime options), which is how the program started before.
-    const otherEnv: Record<string, string> | undefined =
-        configured === "type-check"
-            ? { ...hostEnv, PULUMI_NODEJS_TRANSPILE_ONLY: "true" }
-            : configured === "transpile-only"
-              ? languageHostEnv({ ...rt, tsconfig: undefined, typescript: true })
-              : undefined;
-    const other = otherEnv ? startMode(REPO_ROOT, otherEnv) : undefined;
-    if (other === configured) throw new Error(`tsconfig.json does not type-check (noCheck?): there is no type-checking start to compare with`);
     const cfg = readStackConfig(args.stack);
-    const child = precompileChild();
+    const child = compiledTool("startup-child");
+    const floor = compiledTool("floor");
     const program = path.resolve(REPO_ROOT, rt.main === "." ? "index.ts" : rt.main);
 
-    const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+    const baseEnv: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
     for (const k of Object.keys(baseEnv)) if (k.startsWith("PULUMI_NODEJS_") || k.startsWith("TS_NODE_")) delete baseEnv[k];
     const childInput: ColdStartInput = { root: REPO_ROOT, stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys, program };
-    const input = JSON.stringify(childInput);
-    const envFor = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...baseEnv, ...extra, IKLIMCO_BENCH_INPUT: input });
+    const startEnv: NodeJS.ProcessEnv = { ...baseEnv, ...hostEnv, IKLIMCO_BENCH_INPUT: JSON.stringify(childInput) };
+    const plan = planCommand(args.stack);
 
-    const runs: { configured: ColdStart[]; other: ColdStart[] } = { configured: [], other: [] };
+    const runs = { configured: [] as ColdStart[], floor: [] as number[], plan: [] as number[] };
     let stoppedEarly = false;
-    let slowestPair = 0;
+    let slowestRound = 0;
     for (let i = 0; i < args.runs; i++) {
-        if (i >= 2 && (Date.now() - t0) / 1000 + slowestPair > TIME_BUDGET_S) {
+        if (i >= 2 && (Date.now() - t0) / 1000 + slowestRound > TIME_BUDGET_S) {
             stoppedEarly = true;
             break;
         }
-        const pairStart = Date.now();
-        const c = await runColdStart(child, rt.nodeargs, envFor(hostEnv));
+        const roundStart = Date.now();
+        runs.floor.push(await timeProcess([process.execPath, floor], baseEnv, true));
+        runs.plan.push(await timeProcess(plan, baseEnv, false));
+        const c = await runColdStart(child, rt.nodeargs, startEnv);
         if (c.mode !== configured) throw new Error(`the child started in ${c.mode}, expected ${configured}`);
         runs.configured.push(c);
-        if (other && otherEnv) {
-            const o = await runColdStart(child, rt.nodeargs, envFor(otherEnv));
-            if (o.mode !== other) throw new Error(`the child started in ${o.mode}, expected ${other}`);
-            runs.other.push(o);
-        }
-        slowestPair = Math.max(slowestPair, (Date.now() - pairStart) / 1000);
+        slowestRound = Math.max(slowestRound, (Date.now() - roundStart) / 1000);
+    }
+
+    // The growth table (--growth): in this process, after the interleaved runs so it does not load them.
+    const growth: GrowthRow[] | undefined = args.growth ? await growthTable(args.stack) : undefined;
+    const linear = growth ? { microservices: growsLinearly(growth, "microservices"), nodes: growsLinearly(growth, "nodes") } : undefined;
+
+    // The deploy-time figure (--swarm): ready durations measured on the local swarm, over the program's graph.
+    let deploy: { durations: ReadyDurations; time: DeployTime; resources: Map<string, TimedResource> } | undefined;
+    if (args.swarm) {
+        const ev = await evaluateProgram({ stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys, program });
+        const timed = ev.resources as TimedResource[];
+        const durations = await measureReady(timed);
+        deploy = { durations, time: deployTime(timed, durations), resources: new Map(timed.map((r) => [r.urn, r] as const)) };
     }
 
     const first = runs.configured[0];
@@ -100,7 +149,7 @@ async function main(): Promise<number> {
     const widest = mostStepsChain(first.resources);
     const edges = orderingEdges(first.resources, first.reasons);
     const unexplained = edges.filter((e) => e.reasons.length === 0);
-    const all = [...runs.configured, ...runs.other];
+    const all = runs.configured;
     const fingerprints = (r: ColdStart): InputFingerprint[] => r.resources.map((x) => ({ urn: x.urn, inputs: x.inputs }));
     const differing = [...new Set(all.slice(1).flatMap((r) => differingResources(fingerprints(first), fingerprints(r))))].sort();
     const budget = CRITICAL_PATH_STEP_BUDGET;
@@ -109,6 +158,10 @@ async function main(): Promise<number> {
     const checkable = INDEPENDENT_STEPS.filter((p) => realised.has(p.step) && realised.has(p.notAfter));
     const serialised = checkable.filter((p) => waits.get(p.step)?.has(p.notAfter));
     const stat = (rs: ColdStart[]) => minMedian(rs.map((r) => r.seconds));
+    const floorStat = minMedian(runs.floor);
+    const ratio = (x: { min: number; median: number }) => ({ min: x.min / floorStat.min, median: x.median / floorStat.median });
+    const planStat = minMedian(runs.plan);
+    const startStat = stat(runs.configured);
     const byUrn = new Map(first.resources.map((r) => [r.urn, r] as const));
     const label = (urn: string) => {
         const r = byUrn.get(urn);
@@ -120,10 +173,9 @@ async function main(): Promise<number> {
     const report = {
         stack: args.stack,
         resources: { custom: custom.length, components },
-        startup: {
-            configured: { mode: configured, tsconfig: rt.tsconfig ?? "tsconfig.json", seconds: runs.configured.map((r) => r.seconds), ...stat(runs.configured) },
-            ...(other ? { other: { mode: other, tsconfig: otherEnv?.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json", seconds: runs.other.map((r) => r.seconds), ...stat(runs.other) } } : {}),
-        },
+        floor: { resources: FLOOR_RESOURCES, seconds: runs.floor, ...floorStat },
+        plan: { command: plan[2].replace(/ > \/dev\/null$/, ""), seconds: runs.plan, ...planStat, ratio: ratio(planStat), goal: PLAN_GOAL },
+        startup: { mode: configured, main: rt.main, seconds: runs.configured.map((r) => r.seconds), ...startStat, ratio: ratio(startStat), goal: STARTUP_GOAL },
         criticalPath: { resources: cp.length, steps: cp.steps, path: cp.path, budget, shellSteps: 24 },
         mostStepsChain: { steps: widest.steps, path: widest.path },
         orderingEdges: edges.map((e) => ({ from: e.from, to: e.to, why: e.reasons.map((r) => r.why) })),
@@ -131,6 +183,18 @@ async function main(): Promise<number> {
         stepWaits: Object.fromEntries([...waits].filter(([, w]) => w.size).sort((a, b) => a[0] - b[0]).map(([st, w]) => [st, [...w].sort((a, b) => a - b)])),
         independentSteps: { checked: checkable.length, of: INDEPENDENT_STEPS.length, serialised: serialised.map((p) => `${p.step} after ${p.notAfter}`) },
         determinism: { evaluations: all.length, differing },
+        ...(growth ? { growth: { rows: growth, linear } } : {}),
+        ...(deploy
+            ? {
+                  deployTime: {
+                      durations: deploy.durations,
+                      criticalPathSeconds: deploy.time.criticalPathSeconds,
+                      criticalPathSteps: [...new Set(deploy.time.path.flatMap((p) => deploy!.resources.get(p.urn)?.steps ?? []))].sort((a, b) => a - b),
+                      path: deploy.time.path,
+                      shellSeconds: deploy.time.shellSeconds,
+                  },
+              }
+            : {}),
         wallSeconds: (Date.now() - t0) / 1000,
     };
 
@@ -139,15 +203,12 @@ async function main(): Promise<number> {
     } else {
         const s = (x: number) => `${x.toFixed(2)} s`;
         const out: string[] = [];
-        out.push(`stack: ${args.stack}; each start is a cold node process with the language host's environment from Pulumi.yaml`);
+        const x = (r: number) => `${r.toFixed(2)}x`;
+        out.push(`stack: ${args.stack}; ${runs.floor.length} rounds of floor, plan and start-up, interleaved, each a fresh node process`);
         out.push(`resources declared: ${custom.length} custom resources (+ ${components} components)`);
-        const c = report.startup.configured;
-        out.push(`start-up as Pulumi.yaml configures it [${MODE_TEXT[configured]}, tsconfig ${c.tsconfig}]: min ${s(c.min)}, median ${s(c.median)} (${runs.configured.length} runs)`);
-        if (other) {
-            const o = stat(runs.other);
-            const how = configured === "transpile-only" ? "Pulumi's default" : "the alternative";
-            out.push(`start-up ${how} [${MODE_TEXT[other]}, tsconfig ${report.startup.other?.tsconfig}]: min ${s(o.min)}, median ${s(o.median)} (${runs.other.length} runs)`);
-        }
+        out.push(`floor [@pulumi/pulumi, mocks, ${FLOOR_RESOURCES} custom resources under one component, one secret each]: min ${s(floorStat.min)}, median ${s(floorStat.median)}`);
+        out.push(`offline plan [${report.plan.command}]: min ${s(planStat.min)}, median ${s(planStat.median)}; ratio to the floor: ${x(report.plan.ratio.min)} (min), ${x(report.plan.ratio.median)} (median); goal at most ${x(PLAN_GOAL)}`);
+        out.push(`start-up as the language host starts it [${MODE_TEXT[configured]}, main ${rt.main}]: min ${s(startStat.min)}, median ${s(startStat.median)}; ratio to the floor: ${x(report.startup.ratio.min)} (min), ${x(report.startup.ratio.median)} (median); goal at most ${x(STARTUP_GOAL)}`);
         out.push(`critical path: ${cp.length} resources one after another, through ${cp.steps.length} pipeline steps (${stepList(cp.steps)}); the shell pipeline ran 24 steps in a row; budget: at most ${budget}`);
         for (const urn of cp.path) out.push(`    ${label(urn)} [steps ${stepList(byUrn.get(urn)?.steps ?? [])}]`);
         out.push(`most steps on any chain: ${widest.steps.length} (${stepList(widest.steps)}) over ${widest.path.length} resources; ${resourceSteps} of the 24 steps are realised by resources`);
@@ -167,10 +228,30 @@ async function main(): Promise<number> {
                 serialised.map((p) => `\n    step ${p.step} waits on step ${p.notAfter}, but ${p.why}`).join(""),
         );
         out.push(`determinism: ${differing.length} resources with differing inputs across ${all.length} cold evaluations${differing.length ? `: ${differing.map(label).join(", ")}` : ""}`);
+        if (growth && linear) {
+            out.push(`growth: offline plan in one process (evaluation, plan, policies), fastest of one run each; linear in microservices: ${linear.microservices ? "yes" : "NO"}, in nodes: ${linear.nodes ? "yes" : "NO"}`);
+            out.push(`    microservices  nodes  resources  seconds  ms per resource`);
+            for (const r of growth) out.push(`    ${String(r.microservices).padStart(13)}  ${String(r.nodes).padStart(5)}  ${String(r.resources).padStart(9)}  ${r.seconds.toFixed(2).padStart(7)}  ${((r.seconds * 1000) / Math.max(1, r.resources)).toFixed(1).padStart(15)}`);
+        }
+        if (deploy && report.deployTime) {
+            const d = report.deployTime;
+            const sv = Object.entries(deploy.durations.services).map(([k, v]) => {
+                const t = JSON.parse(k) as { replicas: number; health?: { interval: string; startPeriod: string } };
+                return `${t.replicas} task(s)${t.health ? `, health every ${t.health.interval}, start period ${t.health.startPeriod}` : ", no health check"}: ${s(v)}`;
+            });
+            out.push(`deploy time (--swarm: stand-ins on the local swarm): critical path ${s(d.criticalPathSeconds)} over ${d.path.length} resources through ${d.criticalPathSteps.length} steps (${stepList(d.criticalPathSteps)}; budget at most ${budget}); the shell pipeline's steps in a row with the same figures: ${s(d.shellSeconds)}`);
+            out.push(`    ready durations: one-shot job ${s(deploy.durations.job)}; API call ${s(deploy.durations.api)}; certificate wait counted as a one-shot job (a lower bound: the ACME issuer is not reachable here); services until every task is healthy:`);
+            for (const line of sv) out.push(`        ${line}`);
+            for (const p of d.path) {
+                const r = deploy.resources.get(p.urn);
+                out.push(`    ${label(p.urn)} [${r ? readyKind(r).kind : "?"}] ${s(p.seconds)}`);
+            }
+        }
         out.push(`bench wall time: ${s(report.wallSeconds)}${stoppedEarly ? ` (stopped adding runs to stay under ${TIME_BUDGET_S} s)` : ""}`);
         process.stdout.write(out.join("\n") + "\n");
     }
-    return differing.length || unexplained.length || serialised.length ? 1 : 0;
+    const notLinear = linear && !(linear.microservices && linear.nodes);
+    return differing.length || unexplained.length || serialised.length || notLinear ? 1 : 0;
 }
 
 main().then(

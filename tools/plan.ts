@@ -1,7 +1,18 @@
 // `npm run plan -- --stack <name> [--json|--mermaid] [--compose <dir>] [--config-file <file>]`: evaluates the
 // real program against Pulumi.<name>.yaml under the mock engine and prints what it would deploy, with no
 // credentials and no secret values, then the policy pack's violations; a mandatory one exits 1, a config error 2.
+import { assertBuilt } from "./offline/built";
 import { planCommand } from "./offline/plan-command";
+
+// `npm run plan` runs the JavaScript in bin/: refuse it when it is older than the sources.
+if (__filename.endsWith(".js")) {
+    try {
+        assertBuilt();
+    } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n`);
+        process.exit(1);
+    }
+}
 
 planCommand(process.argv.slice(2)).then(async (run) => {
     // Exit only once the text is flushed: a pipe takes 64 KiB at a time and process.exit would cut the rest.

@@ -38,4 +38,6 @@ ln -sf "$bao_bin" /usr/local/bin/bao
 npm ci --no-audit --no-fund --loglevel=error
 npm run lint
 npm test
+# The integration tests start the compiled tools and program (bin/), as the workflows do.
+npm run build
 npm run test:integration

@@ -46,8 +46,20 @@ export class NotApplicableError extends Error {
     }
 }
 
-const throwNotApplicable = (reason?: string): never => {
-    throw new NotApplicableError(reason);
+/**
+ * A control-flow signal, thrown once for every (resource, policy) pair a policy does not apply to: thousands per
+ * plan at 400 microservices. It carries no stack trace, whose capture was a tenth of such a plan's CPU.
+ */
+export const throwNotApplicable = (reason?: string): never => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    let signal: NotApplicableError;
+    try {
+        signal = new NotApplicableError(reason);
+    } finally {
+        Error.stackTraceLimit = limit;
+    }
+    throw signal;
 };
 
 const EMPTY_OPTS: PolicyResourceOptions = {

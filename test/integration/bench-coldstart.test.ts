@@ -1,8 +1,9 @@
 // Cold starts of the program in fresh node processes, started as Pulumi's nodejs language host starts it.
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ColdStartError, ColdStartInput, precompileChild, runColdStart } from "../../tools/offline/coldstart";
+import { ColdStartInput, compiledTool, runColdStart } from "../../tools/offline/coldstart";
 import { REPO_ROOT } from "../../tools/offline/engine";
 import { languageHostEnv, readNodejsRuntime } from "../../tools/offline/startup";
 import { readStackConfig } from "../../tools/offline/stack-config";
@@ -27,7 +28,7 @@ describe("bench start-up: cold starts in a fresh node process", () => {
 
     before(() => {
         configuredEnv = languageHostEnv(readNodejsRuntime(REPO_ROOT));
-        child = precompileChild();
+        child = compiledTool("startup-child");
         fs.mkdirSync(work, { recursive: true });
         // A type error that only a type-checking start notices; the program is otherwise valid.
         fs.writeFileSync(
@@ -37,23 +38,20 @@ describe("bench start-up: cold starts in a fresh node process", () => {
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-    it("a type-checking start (Pulumi's default) fails on a type error; the configured start runs the program", async () => {
-        const program = path.join(work, "type-error-program.ts");
-        let failure: unknown;
-        try {
-            await runColdStart(child, [], envFor(program, { PULUMI_NODEJS_TYPESCRIPT: "true" }));
-        } catch (err) {
-            failure = err;
-        }
-        expect(failure).to.be.instanceOf(ColdStartError);
-        expect((failure as ColdStartError).stderr).to.match(/TS2322/);
-        const fast = await runColdStart(child, [], envFor(program, configuredEnv));
-        expect(fast.mode).to.equal("transpile-only");
-        expect(fast.resources.map((r) => r.type)).to.include("random:index/randomPassword:RandomPassword");
+    it("`npm run build`'s compiler settings fail on a type error, so the JavaScript Pulumi starts is never built from it", () => {
+        // The build's own tsconfig, over one file with a type error and nothing else.
+        fs.writeFileSync(path.join(work, "tsconfig.json"), JSON.stringify({ extends: path.join(REPO_ROOT, "tsconfig.build.json"), compilerOptions: { outDir: path.join(work, "out"), tsBuildInfoFile: path.join(work, "out", ".tsbuildinfo"), rootDir: work }, include: [path.join(work, "type-error-program.ts")] }));
+        const r = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(work, "tsconfig.json")], { cwd: REPO_ROOT, encoding: "utf8" });
+        expect(r.status, r.stdout).to.not.equal(0);
+        expect(r.stdout).to.match(/type-error-program\.ts.*TS2322/);
+        // `npm run build` is `tsc ... && copy`: the failing tsc stops it, with the exit code the workflow step sees.
+        const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+        expect(pkg.scripts.build).to.match(/^tsc -p tsconfig\.build\.json && /);
     });
 
     it("a cold start of the real program records the same graph as an in-process evaluation", async () => {
-        const cold = await runColdStart(child, [], envFor(path.join(REPO_ROOT, "index.ts"), configuredEnv));
+        const cold = await runColdStart(child, [], envFor(path.resolve(REPO_ROOT, readNodejsRuntime(REPO_ROOT).main), configuredEnv));
+        expect(cold.mode).to.equal("javascript");
         const warm = await evaluateStack("prod");
         expect(cold.seconds).to.be.greaterThan(0);
         expect(cold.resources.map((r) => r.urn)).to.deep.equal(warm.resources.map((r) => r.urn));

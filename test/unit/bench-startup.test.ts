@@ -50,19 +50,31 @@ describe("bench start-up: Pulumi.yaml runtime settings as the nodejs language ho
         expect(startMode(d, { PULUMI_NODEJS_TYPESCRIPT: "true", PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.base-nocheck.json" })).to.equal("transpile-only");
     });
 
-    it("this project starts transpile-only under Pulumi, while npm test type-checks strictly with tsconfig.json", () => {
+    it("this project starts bin/index.js as plain JavaScript, built by a strictly type-checked `npm run build` that every deploying workflow runs first", () => {
         const rt = readNodejsRuntime(REPO_ROOT);
-        expect(rt.typescript).to.equal(true);
-        expect(startMode(REPO_ROOT, languageHostEnv(rt))).to.equal("transpile-only");
-        const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(path.join(REPO_ROOT, "tsconfig.json"), ts.sys.readFile).config, ts.sys, REPO_ROOT);
-        expect(parsed.options.noCheck, "tsconfig.json must not set noCheck: tsc --noEmit uses it").to.not.equal(true);
-        expect(parsed.options.strict).to.equal(true);
-        // What a file-by-file transpile gets wrong (const enums across files, type re-exports), tsc rejects.
-        expect(parsed.options.isolatedModules).to.equal(true);
+        expect(rt.typescript).to.equal(false);
+        expect(startMode(REPO_ROOT, languageHostEnv(rt))).to.equal("javascript");
+        const build = ts.parseJsonConfigFileContent(ts.readConfigFile(path.join(REPO_ROOT, "tsconfig.build.json"), ts.sys.readFile).config, ts.sys, REPO_ROOT);
+        expect(build.options.noCheck, "the build must type-check").to.not.equal(true);
+        expect(build.options.strict).to.equal(true);
+        expect(build.options.noEmitOnError, "noEmitOnError must stay off only because the build's exit code stops the workflow").to.not.equal(true);
+        // Pulumi.yaml's main is the build's output of index.ts.
+        expect(path.resolve(REPO_ROOT, rt.main)).to.equal(path.join(build.options.outDir!, "index.js"));
+        expect(build.fileNames.map((f) => path.relative(REPO_ROOT, f))).to.include("index.ts");
         const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+        expect(pkg.scripts.build).to.match(/^tsc -p tsconfig\.build\.json && /);
         expect(pkg.scripts.test).to.match(/^tsc --noEmit -p \. && /);
-        // The module settings Pulumi would otherwise force to nodenext are restated in the Pulumi tsconfig.
-        const own = ts.readConfigFile(path.join(REPO_ROOT, rt.tsconfig!), ts.sys.readFile).config.compilerOptions;
-        expect(own).to.include({ noCheck: true, module: "commonjs", moduleResolution: "node" });
+        // Every workflow that starts the program runs the build first, in a step of its own (bash -e: it stops there).
+        for (const wf of ["deploy.yml", "preview.yml"]) {
+            const text = fs.readFileSync(path.join(REPO_ROOT, ".gitea", "workflows", wf), "utf8");
+            const buildAt = text.indexOf("run: npm run build\n");
+            expect(buildAt, `${wf} runs npm run build`).to.be.greaterThan(-1);
+            const starts = [...text.matchAll(/^\s*(?:run:\s*)?pulumi (up|preview) /gm)];
+            expect(starts.length, `${wf} starts the program`).to.be.greaterThan(0);
+            for (const m of starts) expect(m.index!, `${wf}: pulumi ${m[1]} after the build`).to.be.greaterThan(buildAt);
+        }
+        const tsconfig = ts.parseJsonConfigFileContent(ts.readConfigFile(path.join(REPO_ROOT, "tsconfig.json"), ts.sys.readFile).config, ts.sys, REPO_ROOT);
+        expect(tsconfig.options.noCheck, "tsconfig.json must not set noCheck: tsc --noEmit uses it").to.not.equal(true);
+        expect(tsconfig.options.strict).to.equal(true);
     });
 });

@@ -29,8 +29,10 @@ function runLines(doc: any): string[] {
 const WORKFLOW_COMMANDS: Record<string, string[]> = {
     "preview.yml": [
         "npm ci",
+        "npm run build",
         "npm run plan -- --stack prod",
         "npm ci",
+        "npm run build",
         "source .gitea/scripts/ssh-agent.sh",
         'pulumi login "$PULUMI_BACKEND_URL"',
         "npm run --silent policy-config -- --stack prod > policy-config.json",
@@ -39,6 +41,7 @@ const WORKFLOW_COMMANDS: Record<string, string[]> = {
     ],
     "deploy.yml": [
         "npm ci",
+        "npm run build",
         "npm run plan -- --stack prod",
         "source .gitea/scripts/ssh-agent.sh",
         'pulumi login "$PULUMI_BACKEND_URL"',

@@ -1,29 +1,19 @@
-// The parent side of a cold start (tools/offline/startup-child.ts): compile the child and the engine it uses
-// to JavaScript once, then start it as a fresh node process and time it until the program's graph is
-// complete. Used by `npm run bench` and by the tests that show the start modes behave as Pulumi's do.
+// The parent side of a cold start (tools/offline/startup-child.ts): start the child, as `npm run build` compiled
+// it into bin/, as a fresh node process and time it until the program's graph is complete. Used by
+// `npm run bench` and by the tests that show the start modes behave as Pulumi's do.
 import { spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
+import { assertBuilt } from "./built";
 import { REPO_ROOT } from "./engine";
 import { GraphReason, GraphResource } from "./graph";
 import { StartMode } from "./startup";
 
-/** Two levels below the repository root, so the compiled engine's REPO_ROOT (`__dirname/../..`) is right. */
-export const CHILD_DIR = path.join(REPO_ROOT, ".cache", "bench");
 const CHILD_TIMEOUT_MS = 40_000;
 
-/** Compiles the child and the engine it uses to JavaScript, so a child compiles only the program itself. */
-export function precompileChild(): string {
-    const tsconfig = ts.readConfigFile(path.join(REPO_ROOT, "tsconfig.json"), ts.sys.readFile);
-    const { options } = ts.parseJsonConfigFileContent(tsconfig.config, ts.sys, REPO_ROOT);
-    fs.mkdirSync(CHILD_DIR, { recursive: true });
-    for (const file of ["engine", "mocks", "startup", "startup-child"]) {
-        const source = fs.readFileSync(path.join(REPO_ROOT, "tools", "offline", `${file}.ts`), "utf8");
-        const out = ts.transpileModule(source, { compilerOptions: { ...options, sourceMap: false, outDir: undefined }, fileName: `${file}.ts` });
-        fs.writeFileSync(path.join(CHILD_DIR, `${file}.js`), out.outputText);
-    }
-    return path.join(CHILD_DIR, "startup-child.js");
+/** A tool's JavaScript in bin/ (`npm run build`), refused when bin/ is older than the sources. */
+export function compiledTool(name: string): string {
+    assertBuilt();
+    return path.join(REPO_ROOT, "bin", "tools", "offline", `${name}.js`);
 }
 
 /** What the child sends back (IKLIMCO_BENCH_INPUT in, this out). */

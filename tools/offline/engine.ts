@@ -70,7 +70,14 @@ export interface EvaluateOptions {
     program?: string;
 }
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * Where the program's modules are: the repository when this file runs as TypeScript, bin/ when it runs as the
+ * JavaScript `npm run build` emits (tools/offline/engine.js two levels below either).
+ */
+export const PROGRAM_ROOT = path.resolve(__dirname, "..", "..");
+
+/** The project directory (Pulumi.yaml, the stack files): PROGRAM_ROOT, or its parent for the compiled tools. */
+export const REPO_ROOT = fs.existsSync(path.join(PROGRAM_ROOT, "Pulumi.yaml")) ? PROGRAM_ROOT : path.dirname(PROGRAM_ROOT);
 
 /**
  * Turns the wire form of inputs into plain data: resource references become URNs, unknowns "[unknown]", and
@@ -204,7 +211,10 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
 
     installTranspileCache();
     forgetProgramModules();
-    const programPath = opts.program ?? path.join(REPO_ROOT, "index.ts");
+    const programPath = opts.program ?? path.join(PROGRAM_ROOT, "index");
+    // The program's own modules (read by `load`): bin/ for the compiled program, the repository otherwise.
+    const bin = path.join(REPO_ROOT, "bin");
+    const programRoot = programPath.startsWith(bin + path.sep) ? bin : REPO_ROOT;
     let programExports: Record<string, unknown>;
     try {
         // A program may export a promise of its outputs (microservice/index.ts reads StackReference values first).
@@ -218,7 +228,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     // the ones captured when this evaluation ended (see below), never whatever the require cache holds by then.
     const modules = new Map<string, NodeJS.Module>();
     const load = <T>(modulePath: string): T => {
-        const id = require.resolve(path.resolve(REPO_ROOT, modulePath));
+        const id = require.resolve(path.resolve(programRoot, modulePath));
         const captured = modules.get(id);
         return captured ? (captured.exports as T) : require(id);
     };

@@ -1,7 +1,6 @@
 // One cold start of the program, run by `npm run bench` as a fresh node process with the environment the
-// Pulumi nodejs language host would give it. It is itself precompiled by the benchmark (into .cache/bench/,
-// two levels below the repository root so the engine's REPO_ROOT is right), so the only TypeScript this
-// process compiles is the program's, with the options Pulumi would use.
+// Pulumi nodejs language host would give it. It runs as the JavaScript `npm run build` puts in bin/, so the
+// only TypeScript this process compiles, if any, is the program's, with the options Pulumi would use.
 //
 // Input (env IKLIMCO_BENCH_INPUT): { root, stack, config, secretKeys, program } (coldstart.ts ColdStartInput).
 // Output on stdout: the line "evaluated" the moment the program's graph is complete (the benchmark times up to
