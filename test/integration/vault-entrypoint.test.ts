@@ -170,7 +170,8 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
 
     /** What the bootstrap does: sys/init with one share; the key then reaches the members as the Swarm secret. */
     async function initialise(): Promise<{ key: string; root: string }> {
-        const init = await api("PUT", "/v1/sys/init", { secret_shares: 1, secret_threshold: 1 });
+        // sys/init sets up Raft and the keyring: over 10 s (the default request bound) on a loaded machine.
+        const init = await vaultApi({ address: `https://127.0.0.1:${apiPort}`, caCert: ca.caCert }, "PUT", "/v1/sys/init", { secret_shares: 1, secret_threshold: 1 }, undefined, { timeoutMs: 60_000 });
         expect(init.status, init.text).to.equal(200);
         return { key: init.body.keys_base64[0], root: init.body.root_token };
     }
