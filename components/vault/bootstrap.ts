@@ -31,7 +31,7 @@ import { pipeline } from "../pipeline";
 import { VersionedSecret, managerScript } from "../swarm";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
-import { UNSEAL_KEY_SECRET, VAULT_PORTS, VaultMember, serverConfigHcl } from "./hcl";
+import { UNSEAL_KEY_SECRET, VAULT_PORTS, VaultMember, serverConfigJson } from "./hcl";
 import { registryEnv } from "./tls";
 
 const BOOTSTRAP = fs.readFileSync(path.join(__dirname, "vault-bootstrap.sh"), "utf8");
@@ -116,7 +116,7 @@ export class VaultInit extends pulumi.ComponentResource {
                     NODE: first.node.name,
                     DATA_VOLUME: first.volume,
                     SSL_DIR: cfg.paths.nodeSslDir,
-                    SERVER_CONFIG_HCL: serverConfigHcl(cfg, first, args.members),
+                    SERVER_CONFIG_JSON: serverConfigJson(cfg, first, args.members),
                     ENTRYPOINT_SCRIPT: ENTRYPOINT,
                     ESCROW_KEY: escrowKey.result,
                     ESCROW_NAME: initEscrowName(cfg.stackName),

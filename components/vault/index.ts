@@ -82,7 +82,7 @@ export class Vault extends pulumi.ComponentResource {
                     members,
                     network: swarm.network,
                     services: this.cluster.services,
-                    triggers: [cfg.images.vault, ...this.cluster.specs.map((s) => s.env?.VAULT_CONFIG_HCL ?? "")],
+                    triggers: [cfg.images.vault, ...this.cluster.specs.map((s) => s.env?.VAULT_CONFIG_JSON ?? "")],
                 },
                 child,
             ),

@@ -8,7 +8,7 @@ import { PlatformConfig } from "../config";
 import { pipeline } from "../pipeline";
 import { ServiceBuilder, ServiceSpec, VersionedSecret, onLabel, onNode } from "../swarm";
 import { ENTRYPOINT } from "./bootstrap";
-import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, serverConfigHcl, vaultHostname } from "./hcl";
+import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, serverConfigJson, vaultHostname } from "./hcl";
 
 /** The ServiceSpec of one member: pure, so tests and the stack-file renderer read the same thing. */
 export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: VaultMember[], unsealKey: VersionedSecret): ServiceSpec {
@@ -22,7 +22,7 @@ export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: Va
         // The image's own entrypoint is replaced by ours (it starts the server itself, then the unseal loop).
         command: ["/bin/sh", "-c", ENTRYPOINT, "vault-entrypoint"],
         env: {
-            VAULT_CONFIG_HCL: serverConfigHcl(cfg, member, members),
+            VAULT_CONFIG_JSON: serverConfigJson(cfg, member, members),
         },
         secrets: [{ secret: unsealKey }],
         mounts: [

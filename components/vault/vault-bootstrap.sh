@@ -25,7 +25,7 @@
 # (`docker run --network`), running JOB_SCRIPT (vault-init.sh or vault-ready.sh); the runner never joins it.
 #
 # Environment: MODE, STACK, NETWORK, IMAGE, JOB_SCRIPT, WAIT_SECONDS; for init also MEMBER_NAME (vault-1),
-# NODE, DATA_VOLUME, SSL_DIR, SERVER_CONFIG_HCL, ENTRYPOINT_SCRIPT, ESCROW_KEY (secret), ESCROW_NAME (default
+# NODE, DATA_VOLUME, SSL_DIR, SERVER_CONFIG_JSON, ENTRYPOINT_SCRIPT, ESCROW_KEY (secret), ESCROW_NAME (default
 # <stack>_vault_init_escrow); for ready MEMBERS (base URLs) and ESCROW_NAME;
 # REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD when the image needs a login (the password arrives on stdin).
 set -euo pipefail
@@ -87,7 +87,7 @@ is_init_answer() { printf '%s' "$1" | tr -d ' \t\r\n' | grep -q '"keys_base64":\
 
 case "$MODE" in
 init)
-    : "${MEMBER_NAME:?}" "${NODE:?}" "${DATA_VOLUME:?}" "${SSL_DIR:?}" "${SERVER_CONFIG_HCL:?}" "${ENTRYPOINT_SCRIPT:?}"
+    : "${MEMBER_NAME:?}" "${NODE:?}" "${DATA_VOLUME:?}" "${SSL_DIR:?}" "${SERVER_CONFIG_JSON:?}" "${ENTRYPOINT_SCRIPT:?}"
     : "${ESCROW_KEY:?ESCROW_KEY is required: the key the init answer is escrowed under}"
     # Checked before anything touches Vault: without openssl the answer could not be escrowed.
     command -v openssl >/dev/null || { log "openssl is not installed on this manager: it is needed to escrow Vault's init answer (apt-get install openssl)"; exit 2; }
@@ -107,7 +107,7 @@ init)
             --network "name=$NETWORK,alias=$MEMBER_NAME,alias=vault-bootstrap" \
             --mount "type=volume,src=$DATA_VOLUME,dst=/vault/data" \
             --mount "type=bind,src=$SSL_DIR,dst=/vault/certs,readonly" \
-            --env "VAULT_CONFIG_HCL=$SERVER_CONFIG_HCL" \
+            --env "VAULT_CONFIG_JSON=$SERVER_CONFIG_JSON" \
             --restart-condition on-failure --label com.iklimco.managed-by=pulumi --detach --quiet "${auth[@]}" \
             --entrypoint /bin/sh "$IMAGE" -c "$ENTRYPOINT_SCRIPT" >/dev/null
         cleanup_steps+=(stop_transient)

@@ -17,7 +17,8 @@
 # is slow to start are logged and retried; the container lives as long as the server process does.
 #
 # Environment (all optional except in tests):
-#   VAULT_CONFIG_HCL        the server config; written to $VAULT_CONFIG_DIR/vault.hcl when set
+#   VAULT_CONFIG_JSON       the server config (JSON); written to $VAULT_CONFIG_DIR/vault.json when set (Vault and
+#                           OpenBao read a .json config file as JSON)
 #   VAULT_CONFIG_DIR        default /vault/config
 #   VAULT_LOCAL_ADDR        default https://127.0.0.1:8200 (the server's listener, over loopback)
 #   WGET_TLS_OPTS           default --no-check-certificate (see above)
@@ -47,9 +48,10 @@ log() { echo "vault-entrypoint: $*" >&2; }
 umask 077
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vault-entrypoint.XXXXXX") || { log "cannot create a private temp directory"; exit 1; }
 
-if [ -n "${VAULT_CONFIG_HCL:-}" ]; then
-    { mkdir -p "$CONFIG_DIR" && printf '%s\n' "$VAULT_CONFIG_HCL" > "$CONFIG_DIR/vault.hcl"; } || { log "cannot write $CONFIG_DIR/vault.hcl"; exit 1; }
-    chmod 0644 "$CONFIG_DIR/vault.hcl"
+CONFIG_FILE="$CONFIG_DIR/vault.json"
+if [ -n "${VAULT_CONFIG_JSON:-}" ]; then
+    { mkdir -p "$CONFIG_DIR" && printf '%s\n' "$VAULT_CONFIG_JSON" > "$CONFIG_FILE"; } || { log "cannot write $CONFIG_FILE"; exit 1; }
+    chmod 0644 "$CONFIG_FILE"
 fi
 
 # The default server start. The certificate and key are bind-mounted from the node (root-owned, often 0600),
@@ -62,9 +64,9 @@ start_vault() {
     chmod 0700 "$TLS_DIR"
     if [ "$(id -u)" = 0 ] && id vault >/dev/null 2>&1 && command -v su-exec >/dev/null 2>&1; then
         chown -R vault:vault "$DATA_DIR" "$TLS_DIR"
-        exec su-exec vault vault server -config="$CONFIG_DIR/vault.hcl"
+        exec su-exec vault vault server -config="$CONFIG_FILE"
     fi
-    exec vault server -config="$CONFIG_DIR/vault.hcl"
+    exec vault server -config="$CONFIG_FILE"
 }
 
 start_vault &

@@ -19,7 +19,7 @@ import * as YAML from "yaml";
 import { BACKUP_POLICY, BACKUP_POLICY_HCL } from "../../components/backup";
 import { Settings } from "../../components/config";
 import { ENTRYPOINT } from "../../components/vault/bootstrap";
-import { certFiles, serverConfigHcl, vaultMembers } from "../../components/vault/hcl";
+import { certFiles, serverConfigJson, vaultMembers } from "../../components/vault/hcl";
 import { composeText } from "../../components/swarm/stack-file";
 import { stackFilesOf } from "../../tools/offline/compose";
 import { SECRET, evaluateStack, input, ofType } from "../harness";
@@ -106,7 +106,7 @@ describe("Vault backup service on the real swarm: an empty StorageBox, converged
             "service", "create", "--detach", "--quiet", "--name", `${P}_vault-1`, "--constraint", `node.hostname == ${node}`,
             "--network", `name=${network},alias=vault-1`, "--hostname", "vault-1",
             "--mount", `type=volume,src=${P}_vault-1-data,dst=/vault/data`, "--mount", `type=bind,src=${nodeSsl},dst=/vault/certs,readonly`,
-            "--env", `VAULT_CONFIG_HCL=${serverConfigHcl(cfg, members[0], members)}`,
+            "--env", `VAULT_CONFIG_JSON=${serverConfigJson(cfg, members[0], members)}`,
             "--entrypoint", "/bin/sh", vaultImage, "-c", ENTRYPOINT, "vault-entrypoint",
         ]);
         created.services.push(`${P}_vault-1`);

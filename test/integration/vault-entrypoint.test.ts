@@ -8,7 +8,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { certFiles } from "../../components/vault/hcl";
+import { Settings } from "../../components/config";
+import { VaultServerConfig, certFiles, renderServerConfig, serverConfig, vaultMembers } from "../../components/vault/hcl";
 import { BUSYBOX, busyboxPath } from "../support/busybox-env";
 import { ApiResponse, TestCa, makeCa, openbaoAvailable, vaultApi, vaultNameDir } from "../support/openbao";
 import { freePort } from "../support/ports";
@@ -80,25 +81,37 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    /** The member's server config, in the shape serverConfigHcl renders (loopback ports and temp dirs here). */
-    function configHcl(): string {
+    /**
+     * The member's server config: the program's own (serverConfig for a one-member stack), rendered by the
+     * program's own renderer, with only what must differ outside the container moved to loopback ports and
+     * temp dirs. Every key the program sets reaches the real server.
+     */
+    function memberConfig(members = 1): VaultServerConfig {
         const names = certFiles(DOMAIN);
-        return [
-            "disable_mlock = true",
-            `api_addr      = "https://127.0.0.1:${apiPort}"`,
-            `cluster_addr  = "https://127.0.0.1:${clusterPort}"`,
-            'storage "raft" {',
-            `  path    = "${path.join(dir, "data")}"`,
-            '  node_id = "vault-1"',
-            "}",
-            'listener "tcp" {',
-            `  address         = "127.0.0.1:${apiPort}"`,
-            `  cluster_address = "127.0.0.1:${clusterPort}"`,
-            `  tls_cert_file   = "${path.join(dir, "tls", names.crt)}"`,
-            `  tls_key_file    = "${path.join(dir, "tls", names.key)}"`,
-            '  tls_min_version = "tls12"',
-            "}",
-        ].join("\n");
+        const cfg = { stackName: "tvault-ep", domain: DOMAIN, vault: {}, nodes: Array.from({ length: members }, (_, i) => ({ name: `node-${i + 1}`, labels: ["vault"] })) } as unknown as Settings;
+        const all = vaultMembers(cfg);
+        const conf = serverConfig(cfg, all[0], all);
+        return {
+            ...conf,
+            api_addr: `https://127.0.0.1:${apiPort}`,
+            cluster_addr: `https://127.0.0.1:${clusterPort}`,
+            storage: {
+                raft: {
+                    ...conf.storage.raft,
+                    path: path.join(dir, "data"),
+                    ...(conf.storage.raft.retry_join ? { retry_join: conf.storage.raft.retry_join.map((j) => ({ ...j, leader_ca_cert_file: path.join(dir, "tls", names.crt) })) } : {}),
+                },
+            },
+            listener: {
+                tcp: {
+                    ...conf.listener.tcp,
+                    address: `127.0.0.1:${apiPort}`,
+                    cluster_address: `127.0.0.1:${clusterPort}`,
+                    tls_cert_file: path.join(dir, "tls", names.crt),
+                    tls_key_file: path.join(dir, "tls", names.key),
+                },
+            },
+        };
     }
 
     function start(extraEnv: Record<string, string> = {}): Running {
@@ -111,7 +124,7 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
                 VAULT_LOCAL_ADDR: `https://127.0.0.1:${apiPort}`,
                 VAULT_UNSEAL_KEY_FILE: keyFile,
                 VAULT_CONFIG_DIR: path.join(dir, "config"),
-                VAULT_CONFIG_HCL: configHcl(),
+                VAULT_CONFIG_JSON: renderServerConfig(memberConfig()),
                 VAULT_DATA_DIR: path.join(dir, "data"),
                 VAULT_CERTS_DIR: path.join(dir, "certs"),
                 VAULT_TLS_DIR: path.join(dir, "tls"),
@@ -157,7 +170,8 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
 
     /** What the bootstrap does: sys/init with one share; the key then reaches the members as the Swarm secret. */
     async function initialise(): Promise<{ key: string; root: string }> {
-        const init = await api("PUT", "/v1/sys/init", { secret_shares: 1, secret_threshold: 1 });
+        // sys/init sets up Raft and the keyring: over 10 s (the default request bound) on a loaded machine.
+        const init = await vaultApi({ address: `https://127.0.0.1:${apiPort}`, caCert: ca.caCert }, "PUT", "/v1/sys/init", { secret_shares: 1, secret_threshold: 1 }, undefined, { timeoutMs: 60_000 });
         expect(init.status, init.text).to.equal(200);
         return { key: init.body.keys_base64[0], root: init.body.root_token };
     }
@@ -179,11 +193,22 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
         await waitFor("sys/health 200 (active)", async () => (await api("GET", "/v1/sys/health")).status === 200);
         expect((await api("POST", "/v1/sys/mounts/kv", { type: "kv", options: { version: "1" } }, root)).status).to.equal(204);
         expect((await api("PUT", "/v1/kv/probe", { v: "1" }, root)).status).to.equal(204);
-        expect(fs.readFileSync(path.join(dir, "config", "vault.hcl"), "utf8")).to.include('storage "raft"');
+        const written = JSON.parse(fs.readFileSync(path.join(dir, "config", "vault.json"), "utf8")) as VaultServerConfig;
+        expect(written, "the config file is the rendered JSON").to.deep.equal(memberConfig());
+        expect(r.output(), "every key is one the server knows, except disable_mlock (docs/vault-openbao.md)").to.not.match(/unknown or unsupported field (?!disable_mlock)/);
         expect(fs.readdirSync(path.join(dir, "tls")).sort(), "the certificate pair copied for the server").to.deep.equal(Object.values(certFiles(DOMAIN)).sort());
         neverPrinted(r, key, root);
         const work = fs.readdirSync(dir).filter((f) => f.startsWith("vault-entrypoint."));
         expect(work.flatMap((d) => fs.readdirSync(path.join(dir, d))), "no request body (holding the key) is left behind").to.not.include("body");
+    });
+
+    it("reads a joining member's JSON config: its retry_join entries reach the server, which tries the peer (OpenBao)", async () => {
+        const conf = memberConfig(2);
+        expect(conf.storage.raft.retry_join!.map((j) => j.leader_api_addr), "the program's join to the other member").to.deep.equal(["https://vault-2:8200"]);
+        const r = start({ VAULT_CONFIG_JSON: renderServerConfig(conf) });
+        await waitFor("the server to answer", answering);
+        await waitFor("the server to try joining vault-2", () => r.output().includes("attempting to join possible raft leader node: leader_addr=https://vault-2:8200"));
+        expect((await sealStatus()).initialized).to.equal(false);
     });
 
     it("a restarted member comes back sealed and unseals itself with no operator, keeping its data (OpenBao)", async () => {
@@ -264,7 +289,7 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
     });
 
     it("exits when the server cannot start (a config it rejects), instead of looping forever (OpenBao)", async () => {
-        const r = start({ VAULT_CONFIG_HCL: 'storage "raft" {\n  path = 1\n  bogus {\n}' });
+        const r = start({ VAULT_CONFIG_JSON: '{"storage": {"raft": {"path": 1, "bogus": {' });
         const code = await Promise.race([r.exited, new Promise((res) => setTimeout(() => res("timeout"), 20_000))]);
         expect(code).to.not.equal("timeout");
         expect(code).to.not.equal(0);

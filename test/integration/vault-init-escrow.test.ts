@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { ENTRYPOINT, initCredentials, initEscrowName } from "../../components/vault/bootstrap";
 import { Settings } from "../../components/config";
-import { certFiles, serverConfigHcl, vaultMembers } from "../../components/vault/hcl";
+import { certFiles, serverConfigJson, vaultMembers } from "../../components/vault/hcl";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep } from "../support/docker";
 import { makeCa, openbaoAvailable } from "../support/openbao";
 import { ensureOpenBaoVaultImage } from "../support/openbao-image";
@@ -39,7 +39,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
     let image: string;
     let node: string;
     let dir: string;
-    let hcl: string;
+    let serverConf: string;
     const created: { services: string[]; secrets: string[] } = { services: [], secrets: [] };
 
     before(async function () {
@@ -58,7 +58,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
         // The program's own config renderer, for a one-member stack named P.
         const cfg = { stackName: P, domain: DOMAIN, vault: {}, nodes: [{ name: node, labels: ["vault"] }] } as unknown as Settings;
         const members = vaultMembers(cfg);
-        hcl = serverConfigHcl(cfg, members[0], members);
+        serverConf = serverConfigJson(cfg, members[0], members);
         docker(["network", "create", "--driver", "overlay", "--attachable", "--label", `tvr.test=${P}`, network]);
     });
 
@@ -85,7 +85,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
             NODE: node,
             DATA_VOLUME: `${P}_vault-1-data`,
             SSL_DIR: path.join(dir, "ssl"),
-            SERVER_CONFIG_HCL: hcl,
+            SERVER_CONFIG_JSON: serverConf,
             ENTRYPOINT_SCRIPT: ENTRYPOINT,
             ESCROW_KEY: escrowKey,
             ...extra,
@@ -166,7 +166,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
             "--mount", `type=volume,src=${P}_vault-1-data,dst=/vault/data`,
             "--mount", `type=bind,src=${path.join(dir, "ssl")},dst=/vault/certs,readonly`,
             "--secret", `source=${secret},target=vault_unseal_key`,
-            "--env", `VAULT_CONFIG_HCL=${hcl}`,
+            "--env", `VAULT_CONFIG_JSON=${serverConf}`,
             // The member's own health check (components/vault/stack.ts).
             "--health-cmd", "wget -q --no-check-certificate -O /dev/null https://127.0.0.1:8200/v1/sys/health?standbyok=true",
             "--health-interval", "2s", "--health-retries", "30",

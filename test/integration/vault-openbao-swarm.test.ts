@@ -209,7 +209,7 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
         docker([
             "run", "-d", "--name", `${P}-init`, "--network", NET, "--network-alias", "vault-1", "--hostname", "vault-1",
             "-v", `${volumes.find((v) => v.includes("vault-1"))}:/vault/data`, "-v", `${nodeSsl}:/vault/certs:ro`,
-            "-e", `VAULT_CONFIG_HCL=${v1.environment.VAULT_CONFIG_HCL}`, "-p", `127.0.0.1:${ports["vault-1"]}:8200`,
+            "-e", `VAULT_CONFIG_JSON=${v1.environment.VAULT_CONFIG_JSON}`, "-p", `127.0.0.1:${ports["vault-1"]}:8200`,
             "--entrypoint", v1.entrypoint[0], image, ...v1.entrypoint.slice(1),
         ]);
         await waitFor("the transient server answers", 60_000, async () => ((await tryApi("vault-1", "GET", "/v1/sys/seal-status")).status === 200 ? true : undefined));

@@ -9,6 +9,7 @@ import * as path from "path";
 import { Evaluation, FIXTURES, RecordedResource, SECRET, SERVICE, comesAfter, evaluateStack, input, named, ofType } from "../harness";
 import { parseRawValue } from "../../components/config";
 import { readStackConfig } from "../../tools/offline/stack-config";
+import { VaultServerConfig } from "../../components/vault/hcl";
 
 const POLICY = "vault:index/policy:Policy";
 const ROLE = "vault:appRole/authBackendRole:AuthBackendRole";
@@ -20,6 +21,11 @@ function parseHcl(text: string): Record<string, unknown> {
     const [obj, err] = hcl.parseToObject(text);
     if (!obj) throw new Error(`HCL does not parse: ${JSON.stringify(err)}\n${text}`);
     return obj as Record<string, unknown>;
+}
+
+/** A member's server config, as the entrypoint writes it to vault.json: JSON, parsed by the standard library. */
+function serverConfigOf(s: RecordedResource): VaultServerConfig {
+    return JSON.parse(input(s, "taskSpec.containerSpec.env.VAULT_CONFIG_JSON") as string) as VaultServerConfig;
 }
 
 function vaultServices(ev: Evaluation): RecordedResource[] {
@@ -53,13 +59,12 @@ describe("vault component (offline engine, prod stack)", function () {
             expect(input(s, "taskSpec.placement.constraints")).to.include(`node.hostname == ${nodes[i]}`).and.to.include("node.labels.vault == true");
             const mounts = input(s, "taskSpec.containerSpec.mounts") as { type: string; source: string; target: string }[];
             expect(mounts.find((m) => m.target === "/vault/data")).to.include({ type: "volume", source: `iklimco_vault-${n}-data` });
-            const conf = parseHcl(input(s, "taskSpec.containerSpec.env.VAULT_CONFIG_HCL")) as { storage: { raft: { node_id: string; path: string; retry_join: { leader_api_addr: string; leader_tls_servername: string }[] }[] } };
-            const raft = conf.storage.raft[0];
+            const raft = serverConfigOf(s).storage.raft;
             expect(raft.node_id).to.equal(`vault-${n}`);
             expect(raft.path).to.equal("/vault/data");
             const others = [1, 2, 3].filter((x) => x !== n).map((x) => `https://vault-${x}:8200`);
-            expect(raft.retry_join.map((j) => j.leader_api_addr)).to.deep.equal(others);
-            expect(raft.retry_join.every((j) => j.leader_tls_servername === "vault.iklim.co")).to.equal(true);
+            expect(raft.retry_join!.map((j) => j.leader_api_addr)).to.deep.equal(others);
+            expect(raft.retry_join!.every((j) => j.leader_tls_servername === "vault.iklim.co")).to.equal(true);
             expect(input(s, "updateConfig.order")).to.equal("stop-first");
             expect(input(s, "updateConfig.parallelism")).to.equal(1);
             expect(input(s, "taskSpec.containerSpec.healthcheck.tests").join(" ")).to.include("/v1/sys/health?standbyok=true");
@@ -75,14 +80,14 @@ describe("vault component (offline engine, prod stack)", function () {
         for (const s of vaultServices(ev)) {
             const mounts = input(s, "taskSpec.containerSpec.mounts") as { type: string; source: string; target: string; readOnly: boolean }[];
             expect(mounts).to.deep.include({ type: "bind", source: "/opt/iklimco/ssl", target: "/vault/certs", readOnly: true });
-            const conf = parseHcl(input(s, "taskSpec.containerSpec.env.VAULT_CONFIG_HCL")) as { listener: { tcp: { address: string; tls_cert_file?: string; tls_key_file?: string; tls_disable?: boolean }[] } };
-            const listeners = conf.listener.tcp;
-            const pub = listeners.find((l) => l.address === "0.0.0.0:8200")!;
+            // One listener, TLS only (the entrypoint and the health check use it over loopback).
+            const listener = serverConfigOf(s).listener;
+            expect(Object.keys(listener)).to.deep.equal(["tcp"]);
+            const pub = listener.tcp;
+            expect(pub.address).to.equal("0.0.0.0:8200");
             expect(pub.tls_cert_file).to.match(/\/STAR\.iklim\.co\.full\.crt$/);
             expect(pub.tls_key_file).to.match(/\/STAR\.iklim\.co_key\.pem$/);
-            // One listener, TLS only (the entrypoint and the health check use it over loopback).
-            expect(listeners.map((l) => l.address)).to.deep.equal(["0.0.0.0:8200"]);
-            expect(listeners.some((l) => l.tls_disable)).to.equal(false);
+            expect(pub, "no tls_disable").to.not.have.property("tls_disable");
             expect(input(s, "taskSpec.containerSpec.healthcheck.tests")).to.deep.equal(["CMD", "wget", "-q", "--no-check-certificate", "-O", "/dev/null", "https://127.0.0.1:8200/v1/sys/health?standbyok=true&sealedcode=200"]);
         }
         // Step 10 runs on each Vault node, on that node's ssl directory.
@@ -236,6 +241,31 @@ describe("vault component (offline engine, prod stack)", function () {
         for (const s of [v1, v2, v3, init]) expect(comesAfter(ev, s, provider)).to.equal(false);
     });
 
+    it("renders each member's server config as JSON with exactly the keys it sets, the same text on every evaluation, and gives the bootstrap vault-1's config", async () => {
+        const again = await evaluateStack("prod");
+        const texts = vaultServices(ev).map((s) => input(s, "taskSpec.containerSpec.env.VAULT_CONFIG_JSON") as string);
+        expect(vaultServices(again).map((s) => input(s, "taskSpec.containerSpec.env.VAULT_CONFIG_JSON"))).to.deep.equal(texts);
+        for (const [i, s] of vaultServices(ev).entries()) {
+            const conf = serverConfigOf(s);
+            // The text is the standard library's rendering of the object, nothing hand-formatted.
+            expect(texts[i]).to.equal(`${JSON.stringify(conf, null, 2)}\n`);
+            expect(Object.keys(conf)).to.deep.equal(["ui", "disable_mlock", "cluster_name", "api_addr", "cluster_addr", "storage", "listener"]);
+            expect(conf).to.include({ ui: true, disable_mlock: true, cluster_name: "iklimco-vault", api_addr: `https://vault-${i + 1}:8200`, cluster_addr: `https://vault-${i + 1}:8201` });
+            expect(Object.keys(conf.storage)).to.deep.equal(["raft"]);
+            expect(Object.keys(conf.storage.raft)).to.deep.equal(["path", "node_id", "retry_join"]);
+            for (const j of conf.storage.raft.retry_join!) expect(j).to.deep.equal({ leader_api_addr: j.leader_api_addr, leader_tls_servername: "vault.iklim.co", leader_ca_cert_file: "/vault/tls/STAR.iklim.co.full.crt" });
+            expect(conf.listener.tcp).to.deep.equal({
+                address: "0.0.0.0:8200",
+                cluster_address: "0.0.0.0:8201",
+                tls_cert_file: "/vault/tls/STAR.iklim.co.full.crt",
+                tls_key_file: "/vault/tls/STAR.iklim.co_key.pem",
+                tls_min_version: "tls12",
+            });
+        }
+        const init = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-init"))!;
+        expect(scriptEnv(init).SERVER_CONFIG_JSON, "the transient bootstrap server runs vault-1's config").to.equal(texts[0]);
+    });
+
     it("uses every Docker resource with the explicit provider and every Vault resource with the explicit Vault provider", () => {
         const provider = ev.resources.find((r) => r.type === "pulumi:providers:vault")!;
         for (const r of ev.resources.filter((x) => x.type.startsWith("vault:"))) expect(r.provider, r.name).to.equal(provider.urn);
@@ -300,8 +330,7 @@ describe("vault component (offline engine, overrides)", function () {
         const ev = await evaluateStack("local");
         const svcs = vaultServices(ev);
         expect(svcs.map((s) => input(s, "name"))).to.deep.equal(["iklimco_vault-1"]);
-        const conf = parseHcl(input(svcs[0], "taskSpec.containerSpec.env.VAULT_CONFIG_HCL")) as { storage: { raft: { retry_join?: unknown }[] } };
-        expect(conf.storage.raft[0].retry_join).to.equal(undefined);
+        expect(serverConfigOf(svcs[0]).storage.raft).to.not.have.property("retry_join");
         expect(named(ev, "iklimco-vault-config-access-provider")).to.not.equal(undefined);
     });
 });
