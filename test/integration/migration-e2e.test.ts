@@ -14,26 +14,13 @@ import { docker, dockerAvailable, ensureSwarm, sleep } from "../support/docker";
 import { OpenBaoServer, makeCa, openbaoAvailable } from "../support/openbao";
 import { freePort } from "../support/ports";
 import { deployLegacy, ensureOpenBaoImage, legacyComposeText, removeLegacy } from "../support/legacy-platform";
-import { HttpsVault, VaultEndpoint, VaultInventory, approleLogin, inventory, sealStatus, seedFromSnapshot, unseal, waitActive } from "../../tools/migration/vault";
+import { HttpsVault, VaultEndpoint, VaultInventory, approleLogin, inventory, sealStatus, seedFromSnapshot, unseal, until, waitActive } from "../../tools/migration/vault";
 
 const MIGRATE = path.join(__dirname, "..", "..", "tools", "migrate.ts");
 
 function migrate(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
     const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", MIGRATE, ...args], { encoding: "utf8", timeout: 300_000, env: { ...process.env, ...env } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            if (await probe()) return;
-        } catch {
-            // not yet
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        await sleep(500);
-    }
 }
 
 (dockerAvailable() && openbaoAvailable() ? describe : describe.skip)("migration from the running platform: Vault on the real swarm against the operators' compose stack", function () {

@@ -73,7 +73,8 @@ async function expectStatus(p: Promise<VaultAnswer>, ok: number[], what: string)
     return a;
 }
 
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+/** Polls `probe` until it answers true (a throw counts as not yet), bounded by `timeoutMs`. */
+export async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         try {
