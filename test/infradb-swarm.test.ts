@@ -1,8 +1,8 @@
 // The rendered infra/DB stack on a real swarm: `docker stack deploy` accepts the very stack file the program
 // renders, every service converges, and every secret is readable at its target inside its container.
 // Images are swapped for stand-ins holding only what each image's contract lists (components/images.ts,
-// test/support/contract-images.ts): real etcd and etcdctl with no shell, real python3, bash, busybox wget, and
-// documented-contract stand-ins for the servers this machine lacks. Every health check, command and argument
+// test/support/contract-images.ts): real etcd and etcdctl with no shell, real Patroni with PostgreSQL, python3,
+// bash, busybox wget, and documented-contract stand-ins for the other servers. Every health check, command and argument
 // runs as rendered; only health-check intervals and grace periods are shortened, resource limits made small
 // (shared machine), published ports left to Swarm, and secret names carry this test's prefix.
 // Everything created is named `tinfra-<pid>...` and removed afterwards; node labels are removed if added here.
