@@ -39,7 +39,7 @@ function runCommand(r: any, timeoutMs = 360_000): { status: number | null; stdou
     return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-describe("local stack on a real swarm: its compose export, contract-true stand-in images, every service healthy with its real health check (real etcd, Patroni, OpenBao; documented-contract stand-ins for the MongoDB, RabbitMQ, APISIX, Grafana and SWAG servers)", function () {
+describe("local stack on a real swarm: its compose export, contract-true stand-in images, every service healthy with its real health check (real etcd, Patroni, RabbitMQ, OpenBao; documented-contract stand-ins for the MongoDB, APISIX, Grafana and SWAG servers)", function () {
     this.timeout(900_000);
     const created = { secrets: [] as string[], labels: [] as string[], network: "", stacks: false, dir: "" };
     let node = "";
