@@ -67,7 +67,13 @@ printf '{"secret_shares":1,"secret_threshold":1}' > "$WORK/body"
 if ! answer=$(post "$VAULT_ADDR/v1/sys/init" "$WORK/body"); then
     why=$(sed -n 's/^wget: //p' "$WORK/err" | head -n 1)
     # Initialised now, yet no answer reached us: our own request may have done it and its answer (the only copy
-    # of the key) is gone, or another run did it (and escrowed its answer). Either way this is no success.
+    # of the key) is gone, or another run did it (and escrowed its answer). Either way this is no success. After a
+    # client-side timeout the server may still be initialising: give it WAIT_SECONDS to settle before judging.
+    settled=0
+    until get "$VAULT_ADDR/v1/sys/init" | squash | grep -q '"initialized":true'; do
+        [ -n "$why" ] || [ "$settled" -ge "$WAIT_SECONDS" ] && break
+        sleep 1; settled=$((settled + 1))
+    done
     if get "$VAULT_ADDR/v1/sys/init" | squash | grep -q '"initialized":true'; then
         log "FAILED: Vault at $VAULT_ADDR is initialised, but the initialisation request returned no answer (${why:-timed out after ${INIT_TIMEOUT}s}). A rerun recovers an escrowed answer; if there is none, the unseal key is lost (docs/runbook.md)"
         exit 1

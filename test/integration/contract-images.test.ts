@@ -1,15 +1,13 @@
 // The stand-in images hold only what their image contract lists: every executable a PATH lookup (or an
 // absolute path in a check) could find is a contract executable, busybox itself where the upstream is Alpine,
-// or the image's own server where it is real here (PostgreSQL under Patroni). Built from local files.
+// or the image's own server where it is real here (PostgreSQL under Patroni, RabbitMQ on Erlang). Built from local files.
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import { IMAGE_CONTRACTS, ImageKey } from "../../components/images";
-import { ensureContractImage } from "../support/contract-images";
+import { ensureContractImage, realServerExtras } from "../support/contract-images";
 import { dockerAvailable, ensureDaemon } from "../support/docker";
 
 const PATH_DIRS = ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/opt/rabbitmq/sbin", "/"];
-/** The image's own server's directories, on PATH but not the program's to call (components/images.ts says so). */
-const SERVER_DIRS: Partial<Record<ImageKey, string[]>> = { patroni: ["/usr/lib/postgresql/15/bin"] };
 
 /** Every file directly in a PATH directory of an image, from `docker export` (no tool needed inside). */
 function executablesIn(tag: string, extraDirs: string[]): string[] {
@@ -44,9 +42,11 @@ describe("contract stand-in images hold only their contract (docker export of ea
             const { tag } = ensureContractImage(key);
             const allowed = new Set(Object.values(c.executables));
             if (c.base === "alpine" && Object.keys(c.executables).length) allowed.add("/bin/busybox");
-            const extra = SERVER_DIRS[key] ?? [];
-            const found = executablesIn(tag, extra).filter((p) => !extra.some((d) => p.startsWith(`${d}/`)));
-            const unexpected = found.filter((p) => !allowed.has(p));
+            // The image's own server where it is real here (PostgreSQL under Patroni, RabbitMQ's Erlang and the
+            // coreutils its scripts call): on PATH, but not the program's to call.
+            const extra = realServerExtras(key);
+            const found = executablesIn(tag, extra.dirs).filter((p) => !extra.dirs.some((d) => p.startsWith(`${d}/`)));
+            const unexpected = found.filter((p) => !allowed.has(p) && !extra.files.includes(p));
             expect(unexpected, `${key} (${tag})`).to.deep.equal([]);
             // And every contract executable this machine can provide is there.
             for (const p of allowed) if (p !== "/sbin/su-exec") expect(found, `${key}: ${p}`).to.include(p);

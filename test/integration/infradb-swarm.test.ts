@@ -1,8 +1,8 @@
 // The rendered infra/DB stack on a real swarm: `docker stack deploy` accepts the very stack file the program
 // renders, every service converges, and every secret is readable at its target inside its container.
 // Images are swapped for stand-ins holding only what each image's contract lists (components/images.ts,
-// test/support/contract-images.ts): real etcd and etcdctl with no shell, real python3, bash, busybox wget, and
-// documented-contract stand-ins for the servers this machine lacks. Every health check, command and argument
+// test/support/contract-images.ts): real etcd and etcdctl with no shell, real Patroni with PostgreSQL, python3,
+// bash, busybox wget, and documented-contract stand-ins for the other servers. Every health check, command and argument
 // runs as rendered; only health-check intervals and grace periods are shortened, resource limits made small
 // (shared machine), published ports left to Swarm, and secret names carry this test's prefix.
 // Everything created is named `tinfra-<pid>...` and removed afterwards; node labels are removed if added here.
@@ -14,6 +14,7 @@ import * as path from "path";
 import { stackFileText, stackFilesOf } from "../../tools/offline/compose";
 import { ImageKey } from "../../components/images";
 import { httpCheck } from "../../components/infra-db/common";
+import { INFRA_USERS } from "../../components/infra-db/secrets";
 import { containerOf, healthOf, listInContainer, readSecretInContainer, standIn } from "../support/contract-stack";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "../support/docker";
 import { SECRET, evaluateStack, input, ofType } from "../harness";
@@ -23,7 +24,13 @@ import { readStackConfig } from "../../tools/offline/stack-config";
 const STACK = `tinfra-${process.pid}`;
 const LABELS = ["etcd", "db", "mq", "gateway", "edge", "monitoring"];
 
-describe("infra/DB stack on a real swarm (contract-true stand-in images; real etcd and Patroni, documented-contract stand-ins for the MongoDB, RabbitMQ, APISIX, Grafana and SWAG servers)", function () {
+/** A key of the prod stack's config as an object (the offline config holds maps as JSON text). */
+function prodValue(key: string): Record<string, unknown> {
+    const v: unknown = readStackConfig("prod").config[key];
+    return (typeof v === "string" ? JSON.parse(v) : v) as Record<string, unknown>;
+}
+
+describe("infra/DB stack on a real swarm (contract-true stand-in images; real etcd, Patroni and RabbitMQ, documented-contract stand-ins for the MongoDB, APISIX, Grafana and SWAG servers)", function () {
     this.timeout(600_000);
     const created = { secrets: [] as string[], labels: [] as string[], network: "", stack: false, volumes: [] as string[], dir: "" };
     let node = "";
@@ -84,9 +91,10 @@ describe("infra/DB stack on a real swarm (contract-true stand-in images; real et
                 "iklimco:nodes": [{ name: node, role: "manager", publicIp: "127.0.0.1", labels: LABELS.concat("vault") }],
                 "iklimco:replicas": { apisix: 1, grafana: 1 },
                 "iklimco:paths": paths,
+                // No public DNS here: the runner reaches Vault privately, and the certificate is self-signed.
                 "iklimco:dns": { provider: "none" },
-                // No GoDaddy: the certificate cannot come by DNS-01 (config refuses acme without it).
                 "iklimco:certificates": { mode: "self-signed" },
+                "iklimco:vault": { ...prodValue("iklimco:vault"), runnerAccess: "private", address: "https://127.0.0.1:8200" },
             },
         });
         const files = await stackFilesOf(ev);
@@ -164,6 +172,13 @@ describe("infra/DB stack on a real swarm (contract-true stand-in images; real et
         const patroniId = containerOf(`${STACK}_patroni-1`);
         const primary = spawnSync("docker", ["exec", patroniId, "python3", "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8008/primary', timeout=4).status)"], { encoding: "utf8" });
         expect(primary.stdout.trim(), primary.stderr).to.equal("200");
+        // RabbitMQ is the real one (Debian's, on Erlang): the admin user exists with the password the entrypoint
+        // read from its secret file into rabbitmq.conf.
+        const rabbitId = containerOf(`${STACK}_rabbitmq-1`);
+        const adminMount = (doc.services["rabbitmq-1"].secrets as any[]).find((m) => /admin/.test(doc.secrets[m.source].name));
+        const adminPassword = values.get(doc.secrets[adminMount.source].name.slice("tinfra-".length))!;
+        const auth = spawnSync("docker", ["exec", rabbitId, "rabbitmqctl", "-q", "authenticate_user", INFRA_USERS.rabbitmqAdmin, adminPassword], { encoding: "utf8" });
+        expect(auth.status, auth.stderr + auth.stdout).to.equal(0);
         // `$` survives the stack file's interpolation: Swarm runs exactly the health check that was rendered.
         const apisix = JSON.parse(docker(["service", "inspect", `${STACK}_apisix`]))[0].Spec;
         expect(apisix.TaskTemplate.ContainerSpec.Healthcheck.Test).to.deep.equal(rendered.services.apisix.healthcheck.test);

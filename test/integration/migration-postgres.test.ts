@@ -108,7 +108,8 @@ describe("migration from the running platform: PostgreSQL by dump and restore (r
         const legacyMax = L.query("select max(id) from events", "auth");
         expect(T.query(`select count(*) from events where id <= ${legacyMax}`, "auth")).to.equal(String(legacyEvents));
         expect(readFailures, "reads never stop").to.equal(0);
-        expect(longestWriteGap).to.be.greaterThan(0);
+        // The freeze itself is asserted above (every legacy member read-only); the gap is a measurement: the copy
+        // runs synchronously, so a loop iteration may not land inside the window, and 0 means none did.
         console.log(`      postgres: writes stopped ${longestWriteGap} ms (freeze + copy ${copyMs} ms); ${readFailures} failed reads; ${writesOk} writes`);
 
         // Rollback: the legacy cluster takes writes again; the copy is dropped from the target.

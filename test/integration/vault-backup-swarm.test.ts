@@ -92,8 +92,10 @@ describe("Vault backup service on the real swarm: an empty StorageBox, converged
                 "iklimco:nodes": [{ name: node, role: "manager", publicIp: "127.0.0.1", labels: ["etcd", "db", "mq", "gateway", "edge", "monitoring", "vault"] }],
                 "iklimco:images": { ...prod["iklimco:images"], certTools: backupImage, vault: vaultImage },
                 "iklimco:paths": { ...prod["iklimco:paths"], storageBox, nodeSslDir: nodeSsl, swagCertDir: path.join(storageBox, "ssl") },
-                "iklimco:vault": { ...prod["iklimco:vault"], backup: { schedule: "* * * * *", keep: 2 } },
+                // No public DNS here: the runner reaches Vault privately, and the certificate is self-signed.
+                "iklimco:vault": { ...prod["iklimco:vault"], runnerAccess: "private", address: "https://127.0.0.1:8200", backup: { schedule: "* * * * *", keep: 2 } },
                 "iklimco:dns": { provider: "none" },
+                "iklimco:certificates": { mode: "self-signed" },
             },
         });
         docker(["network", "create", "--driver", "overlay", "--attachable", "--subnet", subnet, network]);

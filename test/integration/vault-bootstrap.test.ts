@@ -91,7 +91,8 @@ describe("vault bootstrap: real scripts against a real server (OpenBao)", functi
     });
 
     it("a client-side timeout on the init request is a failure, never 'initialised by someone else' (the key would be lost) (OpenBao)", async () => {
-        // INIT_TIMEOUT=1: the real server needs longer than that to make the keyring, so the answer is dropped.
+        // INIT_TIMEOUT=1: the real server needs longer than that to initialise (6-9 s here), so the answer is dropped;
+        // the script then waits for the initialisation it started to settle before it judges.
         const s = await server();
         const r = await runScript("vault-init.sh", { VAULT_ADDR: s.address, INIT_TIMEOUT: "1" }, bin);
         expect(r.code).to.equal(1);

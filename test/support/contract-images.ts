@@ -6,9 +6,9 @@
 //   - Debian's own binary, with the shared libraries `ldd` lists, where the upstream image is Debian/Ubuntu
 //     (`sh` is dash there) or the tool is the real thing here (etcd, etcdctl, python3, openssl, curl, docker;
 //     `vault` is OpenBao's static `bao`, Vault's open-source fork with the same CLI and HTTP API);
-//   - the image's own server where it is real here (Patroni with PostgreSQL: REAL_SERVERS);
-//   - for servers that do not exist on this machine or are not run in a container here (MongoDB, RabbitMQ's
-//     server, APISIX, Grafana, SWAG's nginx/s6), a documented-contract stand-in at the contract's path: it checks what the
+//   - the image's own server where it is real here (Patroni with PostgreSQL, RabbitMQ on Erlang: REAL_SERVERS);
+//   - for servers that do not exist on this machine (MongoDB, APISIX, Grafana, SWAG's nginx/s6) and the
+//     upstream entrypoint scripts, a documented-contract stand-in at the contract's path: it checks what the
 //     real one requires of its environment and answers what its health check asks, as the upstream documents.
 //     Those stand-ins run on a private busybox at /.standin/busybox (off PATH, not under any contract name), so
 //     a health check or script that needs anything its contract does not list still fails.
@@ -99,24 +99,9 @@ const FAKES: Partial<Record<ImageKey, Record<string, Fake>>> = {
     },
     rabbitmq: {
         "/usr/local/bin/docker-entrypoint.sh": {
-            contract: "docker-library/rabbitmq docker-entrypoint.sh: execs rabbitmq-server with RABBITMQ_CONFIG_FILE",
+            contract: "docker-library/rabbitmq docker-entrypoint.sh: runs its arguments (rabbitmq-server) with HOME=/var/lib/rabbitmq",
             text: sh('exec "$@"'),
         },
-        "/opt/rabbitmq/sbin/rabbitmq-server": {
-            contract: "rabbitmq-server: reads $RABBITMQ_CONFIG_FILE (default_pass set by our entrypoint) and the Erlang cookie file, then listens on 5672",
-            text: sh(
-                [
-                    'grep -q "^default_pass = ." "$RABBITMQ_CONFIG_FILE" || { echo "rabbitmq-server: no default_pass in $RABBITMQ_CONFIG_FILE" >&2; exit 1; }',
-                    needFile("RABBITMQ_ERLANG_COOKIE_FILE", "rabbitmq-server"),
-                    serve(5672, ["/index.html"]),
-                ].join("\n"),
-            ),
-        },
-        "/opt/rabbitmq/sbin/rabbitmq-diagnostics": {
-            contract: "rabbitmq-diagnostics -q ping: exits 0 when the local node answers",
-            text: ["#!/bin/bash", '[ "${*: -1}" = ping ] || exit 64', "exec 3<>/dev/tcp/127.0.0.1/5672", ""].join("\n"),
-        },
-        "/opt/rabbitmq/sbin/rabbitmqctl": { contract: "rabbitmqctl: not run by the services (the setup job's tool)", text: sh("exit 70") },
     },
     apisix: {
         "/docker-entrypoint.sh": {
@@ -151,6 +136,8 @@ interface RealServer {
     add(root: string): string;
     /** Extra PATH entries, user and environment of the image. */
     path?: string[];
+    /** Files it adds in PATH directories (the server's own tools, which its upstream image also has). */
+    onPath?: string[];
     user?: string;
     env?: Record<string, string>;
 }
@@ -184,6 +171,7 @@ function isElf(file: string): boolean {
 }
 
 const PG = "/usr/lib/postgresql/15";
+const RABBIT_SBIN = fs.existsSync("/usr/lib/rabbitmq/bin") ? path.dirname(fs.realpathSync("/usr/lib/rabbitmq/bin/rabbitmq-server")) : "";
 const REAL_SERVERS: Partial<Record<ImageKey, RealServer>> = {
     // The patroni image runs Patroni (a Python program, the contract's `patroni`) and PostgreSQL under it:
     // Debian's Patroni and PostgreSQL 15 (the image has 16; the program names no PostgreSQL binary), the
@@ -211,7 +199,45 @@ const REAL_SERVERS: Partial<Record<ImageKey, RealServer>> = {
         user: "999:999",
         env: { LANG: "C.UTF-8", HOME: "/home/postgres" },
     },
+    // The rabbitmq image runs RabbitMQ on Erlang: Debian's RabbitMQ 3.10 and Erlang, its scripts linked at the
+    // contract's /opt/rabbitmq/sbin paths, with the coreutils its scripts call (Ubuntu has them).
+    rabbitmq: {
+        add(root) {
+            copyTree(root, "/usr/lib/erlang");
+            copyTree(root, "/usr/lib/rabbitmq");
+            // rabbitmq-env and rabbitmq-defaults are sourced from the scripts' own directory (upstream's sbin has them).
+            for (const n of ["rabbitmq-server", "rabbitmq-diagnostics", "rabbitmqctl", "rabbitmq-env", "rabbitmq-defaults"]) {
+                const dest = path.join(root, "opt/rabbitmq/sbin", n);
+                fs.mkdirSync(path.dirname(dest), { recursive: true });
+                if (fs.existsSync(dest)) fs.rmSync(dest);
+                fs.symlinkSync(path.join(RABBIT_SBIN, n), dest);
+            }
+            for (const t of ["basename", "dirname", "expr", "readlink", "sed", "uname", "hostname"]) {
+                const src = fs.existsSync(`/usr/bin/${t}`) ? `/usr/bin/${t}` : `/bin/${t}`;
+                if (!fs.existsSync(src)) continue;
+                copyInto(root, src, `/usr/bin/${t}`);
+                for (const l of sharedLibraries(src)) copyInto(root, l);
+            }
+            fs.mkdirSync(path.join(root, "usr/bin"), { recursive: true });
+            if (!fs.existsSync(path.join(root, "usr/bin/erl"))) fs.symlinkSync("/usr/lib/erlang/bin/erl", path.join(root, "usr/bin/erl"));
+            for (const d of ["var/lib/rabbitmq", "etc/rabbitmq", "var/log/rabbitmq"]) {
+                fs.mkdirSync(path.join(root, d), { recursive: true });
+                fs.chownSync(path.join(root, d), 999, 999);
+                fs.chmodSync(path.join(root, d), 0o1777);
+            }
+            if (fs.existsSync("/usr/lib/locale/C.utf8")) copyTree(root, "/usr/lib/locale/C.utf8");
+            return `Debian's RabbitMQ and Erlang (${RABBIT_SBIN}), linked at /opt/rabbitmq/sbin`;
+        },
+        env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", HOME: "/var/lib/rabbitmq" },
+        onPath: ["/opt/rabbitmq/sbin/rabbitmq-env", "/opt/rabbitmq/sbin/rabbitmq-defaults", "/usr/bin/basename", "/usr/bin/dirname", "/usr/bin/expr", "/usr/bin/readlink", "/usr/bin/sed", "/usr/bin/uname", "/usr/bin/hostname", "/usr/bin/erl"],
+    },
 };
+
+/** The PATH directories and files a real server adds to the stand-in of `key` beyond its contract. */
+export function realServerExtras(key: ImageKey): { dirs: string[]; files: string[] } {
+    const r = REAL_SERVERS[key];
+    return { dirs: r?.path ?? [], files: r?.onPath ?? [] };
+}
 
 /** What a stand-in for `key` holds: every contract path, and for each where it comes from. */
 export interface StandInPlan {

@@ -30,7 +30,9 @@ export function standIn(doc: any, images: Record<ImageKey, string>, secretPrefix
         used[name] = key;
         svc.healthcheck.interval = "2s";
         svc.stop_grace_period = "2s";
-        svc.deploy.resources = { limits: { cpus: "0.5", memory: key === "patroni" ? "256M" : "128M" } };
+        // Small limits on a shared machine; the real servers (PostgreSQL, Erlang) get what they need to start.
+        const real = key === "patroni" || key === "rabbitmq" || key === "etcd";
+        svc.deploy.resources = { limits: { cpus: real ? "1" : "0.5", memory: key === "rabbitmq" ? "512M" : key === "patroni" ? "256M" : "128M" } };
         if (svc.ports) svc.ports = svc.ports.map((p: any) => ({ target: p.target, protocol: p.protocol, mode: p.mode }));
     }
     for (const s of Object.values<any>(out.secrets)) s.name = `${secretPrefix}${s.name}`;
