@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ensureBusyboxImage as importBusyboxImage } from "../../tools/offline/busybox-image";
 import { sleep } from "./process";
 
 export function docker(args: string[], input?: string): string {
@@ -45,23 +46,7 @@ export async function ensureSwarm(): Promise<void> {
  * Built once per machine (docker import of a root with busybox and its applet links).
  */
 export function ensureBusyboxImage(tag = "iklimco-test/busybox:1"): string {
-    if (dockerOk(["image", "inspect", tag])) return tag;
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "iklimco-busybox-"));
-    try {
-        for (const d of ["bin", "tmp", "etc", "run", "var"]) fs.mkdirSync(path.join(root, d), { recursive: true });
-        fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
-        fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-        const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean);
-        for (const a of applets) if (a !== "busybox") fs.symlinkSync("busybox", path.join(root, "bin", a));
-        fs.writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
-        fs.writeFileSync(path.join(root, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
-        const tar = spawnSync("tar", ["-C", root, "-c", "."], { maxBuffer: 64 * 1024 * 1024 });
-        if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-        execFileSync("docker", ["import", "-c", "ENV PATH=/bin", "-", tag], { input: tar.stdout, stdio: ["pipe", "ignore", "pipe"] });
-        return tag;
-    } finally {
-        fs.rmSync(root, { recursive: true, force: true });
-    }
+    return importBusyboxImage(tag);
 }
 
 /** Waits until every task of a service runs (replicated: desired = running), bounded. */

@@ -14,9 +14,7 @@
 // The certificate wait (step 20's wait for SWAG's certificate, bounded by its TIMEOUT) depends on the ACME
 // issuer, which this machine cannot reach: it is counted as a one-shot job, a lower bound, and said so.
 import { execFileSync, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { ensureBusyboxImage } from "./busybox-image";
 import { GraphResource, customPredecessors, topologicalOrder } from "./graph";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -53,24 +51,8 @@ function docker(args: string[]): string {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A stand-in image from Debian's busybox-static (no registry here), built once per machine. */
-function standInImage(): string {
-    const tag = "iklimco-bench/busybox:1";
-    if (spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0) return tag;
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "iklimco-bench-busybox-"));
-    try {
-        for (const d of ["bin", "tmp", "etc"]) fs.mkdirSync(path.join(root, d), { recursive: true });
-        fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
-        fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-        for (const a of ["sh", "sleep", "true"]) fs.symlinkSync("busybox", path.join(root, "bin", a));
-        const tar = spawnSync("tar", ["-C", root, "-c", "."], { maxBuffer: 64 * 1024 * 1024 });
-        if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-        execFileSync("docker", ["import", "-c", "ENV PATH=/bin", "-", tag], { input: tar.stdout, stdio: ["pipe", "ignore", "pipe"] });
-        return tag;
-    } finally {
-        fs.rmSync(root, { recursive: true, force: true });
-    }
-}
+/** The bench's stand-in image: busybox with the applets its services run (no registry here), built once per machine. */
+const standInImage = (): string => ensureBusyboxImage("iklimco-bench/busybox:1", ["sh", "sleep", "true"]);
 
 /** A Docker duration ("90s", "5m", "1h30m") in seconds. */
 export function durationSeconds(d: string): number {
