@@ -1,4 +1,4 @@
-// Issue 13, item 8: the microservice program reaches Vault at a name that resolves on the overlay and that
+// The microservice program reaches Vault at a name that resolves on the overlay and that
 // the Vault certificate covers, and mounts the password secrets the platform made for it. Offline: the
 // address, the members' alias and the mounts, from the evaluated programs. On the real swarm: a stand-in
 // microservice deployed from the microservice program's own service spec (the image replaced by a stand-in:
@@ -21,7 +21,7 @@ const covers = (san: string, host: string) => (san.startsWith("*.") ? host.split
 
 const byName = (rs: RecordedResource[], name: string) => rs.find((r) => r.inputs.name === name);
 
-describe("microservice wiring (issue 13, item 8)", function () {
+describe("microservice wiring: Vault by a name the certificate covers, the password secrets mounted", function () {
     this.timeout(420_000);
 
     it("VAULT_ADDR names Vault as the members answer on the overlay and as the certificate covers it; the password secrets are mounted", async () => {

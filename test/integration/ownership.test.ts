@@ -1,4 +1,4 @@
-// Issue 13, item 6: fields other actors own are not the program's. Offline: every Swarm service the platform
+// Fields other actors own are not the program's. Offline: every Swarm service the platform
 // and the microservice program declare carries `ignoreChanges` for each field in
 // components/swarm/ownership.ts. On the real swarm: the very commands the scripts run (swag-files.sh itself,
 // and cert-distributor's `docker service update` line read from distributor.sh) change only fields in that
@@ -24,7 +24,7 @@ function changedPaths(a: unknown, b: unknown, at = ""): string[] {
     return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
 }
 
-describe("fields other actors own (issue 13, item 6)", function () {
+describe("fields other actors own are not drift", function () {
     this.timeout(240_000);
 
     it("every platform service ignores the fields other actors own; Vault members and SWAG among them", async () => {

@@ -1,4 +1,4 @@
-// Issue 13, item 7: a secret another stack mounts is never deleted by the platform's rotation. Offline: every
+// A secret another stack mounts is never deleted by the platform's rotation. Offline: every
 // Swarm secret the microservice program mounts is one the platform keeps on replacement (retainOnDelete), and
 // the platform's own secrets are still deleted after their services moved. On the real swarm: the old secret
 // is still mounted by a microservice's service when the platform rotates; the delete Pulumi would have sent
@@ -17,7 +17,7 @@ import { evaluateMicroservice } from "../support/microservice-eval";
 
 const SCRIPT = path.join(__dirname, "..", "..", "tools", "adoption", "retire-legacy-secrets.sh");
 
-describe("rotating a secret another stack mounts (issue 13, item 7)", function () {
+describe("rotating a secret another stack mounts", function () {
     this.timeout(300_000);
 
     it("the platform keeps, on replacement, every secret the microservice program mounts; its own secrets it deletes", async () => {

@@ -1,4 +1,4 @@
-// The Vault init answer survives a failure after Vault's init (issue: "the init answer can be lost"), on the
+// The Vault init answer survives a failure after Vault's init, on the
 // real swarm with a real Vault-API server: vault-bootstrap.sh MODE=init runs as on the manager (bash, the docker
 // CLI, openssl), starts the transient server (the real entrypoint in a stand-in Vault image holding OpenBao as
 // `vault`, test/support/openbao-image.ts) on an overlay, initialises it through a one-shot container running

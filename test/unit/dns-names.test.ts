@@ -1,4 +1,4 @@
-// Issue 13, item 5: every name under the stack's domain that the program and its workflows use is declared
+// Every name under the stack's domain that the program and its workflows use is declared
 // by the DNS component (a public record) or said by config not to be public, with how it is reached instead;
 // the platform's `dnsNames` output (and so the plan) says which. Vault's name included: with
 // vault.runnerAccess public the DNS component points it at the Vault nodes before Vault as code needs it;
@@ -33,7 +33,7 @@ function namesUsed(ev: Evaluation, domain: string): Set<string> {
 
 type Names = { public: Record<string, string[]>; notPublic: Record<string, string> };
 
-describe("every name the program uses has an owner (issue 13, item 5)", function () {
+describe("every name the program uses has an owner", function () {
     this.timeout(120_000);
 
     it("prod: each name is a record the DNS component declares or is configured as not public; Vault's is a record at the Vault nodes", async () => {
