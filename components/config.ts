@@ -88,13 +88,13 @@ const MICROSERVICE_NAME_MAX = 37;
 const LONGEST_INFRA_SERVICE = "cert-distributor";
 // Names the platform's own services, AppRoles and Swarm secrets use: a microservice by one of them would take
 // over that service or its credentials.
-const RESERVED_SERVICE_NAMES = ["apisix", "apisix-init", "swag", "grafana", "cert-reloader", "cert-distributor", "vault-backup", "backup"];
+const RESERVED_SERVICE_NAMES: readonly string[] = ["apisix", "apisix-init", "swag", "grafana", "cert-reloader", "cert-distributor", "vault-backup", "backup"];
 const RESERVED_SERVICE_PATTERN = /^(etcd|patroni|mongodb|rabbitmq|vault)-\d+$/;
 // Vault mounts it reserves for itself.
-const RESERVED_VAULT_MOUNTS = ["sys", "auth", "identity", "cubbyhole", "audit"];
+const RESERVED_VAULT_MOUNTS: readonly string[] = ["sys", "auth", "identity", "cubbyhole", "audit"];
 // Names PostgreSQL and MongoDB keep for themselves.
-const RESERVED_PG_DATABASES = ["postgres", "template0", "template1"];
-const RESERVED_MONGO_DATABASES = ["admin", "local", "config"];
+const RESERVED_PG_DATABASES: readonly string[] = ["postgres", "template0", "template1"];
+const RESERVED_MONGO_DATABASES: readonly string[] = ["admin", "local", "config"];
 /** Labels each platform service is placed by: a stack without one of them leaves that service unplaced. */
 export const REQUIRED_LABELS: Readonly<Partial<Record<NodeLabel, string>>> = {
     etcd: "etcd members",
@@ -775,7 +775,7 @@ export function validateSettings(
 }
 
 /** Namespaces read by someone else than this program: Pulumi itself and the providers it uses. */
-const PROVIDER_NAMESPACES = ["pulumi", "docker", "vault", "command", "random"];
+const PROVIDER_NAMESPACES: readonly string[] = ["pulumi", "docker", "vault", "command", "random"];
 
 /** Parses a raw config string the way Pulumi hands structured values over: JSON when it is JSON. */
 export function parseRawValue(raw: string): unknown {

@@ -50,7 +50,7 @@ function essentials(names: string[]): Record<string, string> {
     return out;
 }
 
-export const IMAGE_CONTRACTS: Record<ImageKey, ImageContract> = {
+export const IMAGE_CONTRACTS: Readonly<Record<ImageKey, ImageContract>> = {
     etcd: {
         key: "etcd",
         upstream: "gcr.io/etcd-development/etcd (quay.io/coreos/etcd) v3.5.x, mirrored to Harbor",

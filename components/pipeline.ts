@@ -1,6 +1,7 @@
 // The operators' 24-step deploy pipeline (seeds/002) as data: each step is realised by resources of this
 // program, by the deploy workflow, or is gone for a stated reason. The order between steps is not declared
-// here: it is derived from the resource graph, so it can only say what the program really does.
+// here: it is derived from the resource graph, so it can only say what the program really does. Which
+// resources realise a step, and why an ordering edge exists, each component returns as its PipelineRecord.
 import * as pulumi from "@pulumi/pulumi";
 
 export type Realisation = "resources" | "workflow" | "config" | "gone";
@@ -40,50 +41,84 @@ export const STEPS: readonly StepDefinition[] = [
     { number: 24, title: "Review Environment", realisation: "resources", note: "stack outputs and the post-deploy verification" },
 ];
 
+/** Why an explicit `dependsOn` edge exists: it carries no data, so the plan and the benchmark show this. */
 export interface OrderingReason {
-    /** The logical name of the dependent resource. */
-    dependent: string;
-    why: string;
-    on: pulumi.Resource[];
+    /** The logical name of the dependent resource (or of a component whose `dependsOn` reaches its children). */
+    readonly dependent: string;
+    readonly why: string;
+    readonly on: readonly pulumi.Resource[];
+}
+
+/** A resource (a component too: its children inherit the step) that realises a pipeline step. */
+export interface StepRealisation {
+    readonly step: number;
+    readonly resource: pulumi.Resource;
 }
 
 /**
- * Records which resources realise which step, and why each explicit `dependsOn` edge exists.
- * One registry per program evaluation; the offline plan reads it after the program ran.
+ * What a component tells about the pipeline: which of its resources realise which step, and why each of its
+ * explicit `dependsOn` edges exists. A parent's record folds in its children's, so the record of the
+ * top-level components is the whole program's; the offline plan and the benchmark read it.
  */
-export class PipelineRegistry {
-    readonly steps = new Map<pulumi.Resource, number[]>();
-    readonly reasons: OrderingReason[] = [];
+export interface PipelineRecord {
+    readonly realised: readonly StepRealisation[];
+    readonly reasons: readonly OrderingReason[];
+}
 
-    /** Marks a resource (a component too: its children inherit the step) as realising a step; one may realise several. */
+/** A component that keeps a pipeline record. */
+export interface WithPipeline {
+    readonly pipeline: PipelineRecord;
+}
+
+/**
+ * Collects one component's pipeline record while its constructor runs (one per component instance, never
+ * shared); `record()` hands out the finished record. Entries keep the order they were noted in.
+ */
+export class PipelineNotes {
+    private readonly realised: StepRealisation[] = [];
+    private readonly reasons: OrderingReason[] = [];
+
+    /** Marks a resource as realising a step (one may realise several); returns it. */
     realise<T extends pulumi.Resource>(step: number, resource: T): T {
-        if (!STEPS.some((s) => s.number === step)) throw new Error(`pipeline: there is no step ${step}`);
-        const list = this.steps.get(resource) ?? [];
-        if (!list.includes(step)) list.push(step);
-        this.steps.set(resource, list);
+        if (!STEPS.some((s) => s.number === step)) throw new pulumi.ResourceError(`pipeline: there is no step ${step}`, resource);
+        if (!this.realised.some((r) => r.step === step && r.resource === resource)) this.realised.push({ step, resource });
         return resource;
     }
 
     /**
-     * An ordering edge with no data flow: returns the `dependsOn` list and records the reason, so the plan and
-     * the benchmark can show that nothing is serialised without one.
+     * An ordering edge with no data flow: returns the `dependsOn` list and notes the reason, so the plan and the
+     * benchmark can show that nothing is serialised without one.
      */
     after(dependent: string, why: string, ...on: pulumi.Resource[]): pulumi.Resource[] {
         if (!why.trim()) throw new Error(`pipeline: the ordering edge of ${dependent} needs a reason`);
-        this.reasons.push({ dependent, why, on });
+        this.reasons.push({ dependent, why, on: [...on] });
         return on;
+    }
+
+    /** Folds in the record of a child component (or of a part declared by a helper); returns the child. */
+    fold<T extends WithPipeline>(child: T): T {
+        this.include(child.pipeline);
+        return child;
+    }
+
+    /** Folds in a record. */
+    include(record: PipelineRecord): void {
+        for (const r of record.realised) this.realise(r.step, r.resource);
+        this.reasons.push(...record.reasons);
+    }
+
+    /** The record noted so far, frozen. */
+    record(): PipelineRecord {
+        return Object.freeze({ realised: Object.freeze([...this.realised]), reasons: Object.freeze([...this.reasons]) });
     }
 }
 
-let current = new PipelineRegistry();
-
-/** The registry of the program evaluation under way. */
-export function pipeline(): PipelineRegistry {
-    return current;
+/** The records of several components as one, in the order given. */
+export function foldPipelines(...records: PipelineRecord[]): PipelineRecord {
+    const notes = new PipelineNotes();
+    for (const r of records) notes.include(r);
+    return notes.record();
 }
 
-/** Starts a fresh registry (each evaluation of index.ts does, so two evaluations never mix). */
-export function resetPipeline(): PipelineRegistry {
-    current = new PipelineRegistry();
-    return current;
-}
+/** The record of a program that notes nothing. */
+export const NO_PIPELINE: PipelineRecord = foldPipelines();

@@ -25,7 +25,7 @@ import { FLOOR_RESOURCES } from "./offline/floor";
 import { GrowthRow, growsLinearly, growthTable } from "./offline/growth";
 import { evaluateProgram } from "./offline/engine";
 import { DeployTime, ReadyDurations, TimedResource, deployTime, measureReady, readyKind } from "./offline/swarm-time";
-import { StartMode, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
+import { StartMode, declaringModule, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
 import { readStackConfig } from "./offline/stack-config";
 
 interface BenchArgs {
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     const cfg = readStackConfig(args.stack);
     const child = compiledTool("startup-child");
     const floor = compiledTool("floor");
-    const program = path.resolve(REPO_ROOT, rt.main === "." ? "index.ts" : rt.main);
+    const program = declaringModule(REPO_ROOT, rt);
 
     const baseEnv: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
     for (const k of Object.keys(baseEnv)) if (k.startsWith("PULUMI_NODEJS_") || k.startsWith("TS_NODE_")) delete baseEnv[k];
@@ -216,7 +216,7 @@ async function main(): Promise<number> {
         // One line per waiting resource and reason: "apisix after etcd-1, etcd-2, etcd-3: why".
         const groups = new Map<string, { from: string; why: string; to: string[] }>();
         for (const e of edges) {
-            const why = e.reasons.length ? e.reasons.map((r) => r.why).join("; ") : "NO REASON RECORDED (use pipeline().after)";
+            const why = e.reasons.length ? e.reasons.map((r) => r.why).join("; ") : "NO REASON RECORDED (note it with PipelineNotes.after)";
             const key = `${e.from}\n${why}`;
             (groups.get(key) ?? groups.set(key, { from: e.from, why, to: [] }).get(key)!).to.push(e.to);
         }

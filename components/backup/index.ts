@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
 import { cronLongestGapSeconds, parseCron } from "../config-values";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { appRoleWithSwarmSecrets } from "../vault/access";
 import { VAULT_PORTS, appRoleSettings, vaultMembers } from "../vault/hcl";
 import { SwarmFoundation, managerScript, onLabel } from "../swarm";
@@ -55,9 +55,11 @@ export class VaultBackup extends pulumi.ComponentResource {
     readonly snapshotDir: string;
     /** One per Vault node: creates `snapshotDir` before the service exists. */
     readonly dirJobs: pulumi.Resource[];
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: VaultBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:backup:VaultBackup", name, {}, opts);
+        const steps = new PipelineNotes();
         const cfg = args.config;
         const period = schedulePeriodSeconds(cfg.vault.backup.schedule);
         // The same bounds as every service's AppRole (vault.approleDefaults), so the backup's secret id expires too
@@ -132,11 +134,12 @@ export class VaultBackup extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: [
-                    ...pipeline().after(`${name}-service`, "logs in with the backup AppRole, which must exist in Vault first", creds.secretId),
-                    ...pipeline().after(`${name}-service`, "Swarm rejects a task whose bind source is missing: the snapshot directory is created first", ...this.dirJobs),
+                    ...steps.after(`${name}-service`, "logs in with the backup AppRole, which must exist in Vault first", creds.secretId),
+                    ...steps.after(`${name}-service`, "Swarm rejects a task whose bind source is missing: the snapshot directory is created first", ...this.dirJobs),
                 ],
             },
         );
+        this.pipeline = steps.record();
         this.registerOutputs({ service: this.service.name, snapshotDir: this.snapshotDir });
     }
 }

@@ -9,7 +9,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodesWithLabel } from "../config";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { TLS_PLACEHOLDER_SCRIPT } from "../vault/tls";
 import { HealthSpec, ServiceSpec, SwarmFoundation, managerScript, onLabel, onNode, sha256 } from "../swarm";
 import { composedScript, readScript, scriptHash } from "./scripts";
@@ -221,6 +221,7 @@ export class CertFlow extends pulumi.ComponentResource {
     readonly distributorName: string;
     /** The verification as an operator (or the deploy workflow) runs it from a checkout of this repository. */
     readonly verifyCommand: pulumi.Output<string>;
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: CertFlowArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:certs:CertFlow", name, {}, opts);
@@ -234,6 +235,7 @@ export class CertFlow extends pulumi.ComponentResource {
         const membersEnv = vaultMembersEnv(members);
         const tlsServerName = cfg.vault.hostname ?? `vault.${cfg.domain}`;
         const child = { parent: this };
+        const steps = new PipelineNotes();
 
         const swagDeps = [args.swag?.service, args.swag?.volume].filter((r): r is pulumi.Resource => r !== undefined);
         this.reloader = swarm.services.build(
@@ -247,11 +249,11 @@ export class CertFlow extends pulumi.ComponentResource {
                 swagCertDir: cfg.paths.swagCertDir,
                 intervalSeconds: args.intervalSeconds?.reloader ?? 60,
             }),
-            { ...child, dependsOn: pipeline().after(`${name}-reloader`, "mounts SWAG's config volume and publishes the certificate SWAG obtains in it", ...swagDeps) },
+            { ...child, dependsOn: steps.after(`${name}-reloader`, "mounts SWAG's config volume and publishes the certificate SWAG obtains in it", ...swagDeps) },
         );
         this.reloaderName = swarm.services.swarmName({ name: "cert-reloader" });
         // Both services were part of the swarm stacks the old pipeline deployed at step 12.
-        pipeline().realise(12, this.reloader);
+        steps.realise(12, this.reloader);
 
         // Without public DNS there is no ACME certificate: the Vault placeholder script (never overwrites) makes
         // a self-signed pair naming *.<domain> in SWAG_CERT_DIR, which the rest of the flow then carries as usual.
@@ -259,7 +261,7 @@ export class CertFlow extends pulumi.ComponentResource {
         // Step 20: bounded wait on the manager until the reloader's output is there and valid.
         const timeout = args.certificateTimeoutSeconds ?? 600;
         const check = composedScript("wait-cert");
-        this.certificatePublished = pipeline().realise(
+        this.certificatePublished = steps.realise(
             20,
             managerScript(
                 `${name}-step20`,
@@ -276,7 +278,7 @@ export class CertFlow extends pulumi.ComponentResource {
                     },
                     triggers: [sha256(check), image, cfg.paths.swagCertDir, cfg.domain, cfg.certificates.mode],
                 },
-                { ...child, dependsOn: pipeline().after(`${name}-step20`, "waits for the certificate cert-reloader publishes to SWAG_CERT_DIR", this.reloader) },
+                { ...child, dependsOn: steps.after(`${name}-step20`, "waits for the certificate cert-reloader publishes to SWAG_CERT_DIR", this.reloader) },
             ),
         );
         this.certificateReady = [this.certificatePublished];
@@ -296,10 +298,10 @@ export class CertFlow extends pulumi.ComponentResource {
                 restartTimeoutSeconds: 300,
             }),
             // Swarm refuses to start a task whose bind source is missing: SWAG_CERT_DIR exists once step 20 passed.
-            { ...child, dependsOn: pipeline().after(`${name}-distributor`, "binds SWAG_CERT_DIR, which holds a valid certificate once step 20 passed", this.certificatePublished) },
+            { ...child, dependsOn: steps.after(`${name}-distributor`, "binds SWAG_CERT_DIR, which holds a valid certificate once step 20 passed", this.certificatePublished) },
         );
         this.distributorName = swarm.services.swarmName({ name: "cert-distributor" });
-        pipeline().realise(12, this.distributor);
+        steps.realise(12, this.distributor);
 
         const verifyEnv: Record<string, pulumi.Input<string>> = {
             RELOADER_SERVICE: this.reloaderName,
@@ -313,7 +315,7 @@ export class CertFlow extends pulumi.ComponentResource {
         };
         const probe = composedScript("verify-probe");
         const verifyTimeout = args.verifyTimeoutSeconds ?? 900;
-        this.verified = pipeline().realise(
+        this.verified = steps.realise(
             24,
             managerScript(
                 `${name}-verify`,
@@ -325,7 +327,7 @@ export class CertFlow extends pulumi.ComponentResource {
                 },
                 {
                     ...child,
-                    dependsOn: pipeline().after(
+                    dependsOn: steps.after(
                         `${name}-verify`,
                         "checks that the distributor has rolled every Vault member onto the published certificate",
                         this.distributor,
@@ -340,6 +342,7 @@ export class CertFlow extends pulumi.ComponentResource {
             .all(Object.keys(verifyEnv).sort().map((k) => pulumi.output(verifyEnv[k]).apply((v) => `${k}='${v}'`)))
             .apply((kv) => `DOCKER_HOST='${cfg.docker.host}' ${kv.join(" ")} bash components/certs/scripts/verify.sh`);
 
+        this.pipeline = steps.record();
         this.registerOutputs({
             reloader: this.reloaderName,
             distributor: this.distributorName,

@@ -4,8 +4,9 @@
 // laptop stack) nothing is created.
 import * as pulumi from "@pulumi/pulumi";
 import { Settings, nodesWithLabel } from "../config";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { DnsNames, dnsNames, vaultAddresses, vaultRecordLabel } from "./names";
+import { GoDaddyRecordProvider } from "./godaddy";
 import { GoDaddyRecord } from "./record";
 
 export * from "./names";
@@ -50,14 +51,17 @@ export class DnsRecords extends pulumi.ComponentResource {
      * `vault.runnerAccess` is public, else nothing (the runner reaches the configured address).
      */
     readonly runnerReachesVault: pulumi.Resource[] = [];
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:dns:Records", name, {}, opts);
-        pipeline().realise(23, this);
+        const steps = new PipelineNotes();
+        steps.realise(23, this);
         const cfg = args.config;
         if (cfg.dns.provider === "none") {
             this.hostnames = [];
             this.names = dnsNames(cfg, []);
+            this.pipeline = steps.record();
             this.registerOutputs({ hostnames: this.hostnames, names: this.names });
             return;
         }
@@ -65,6 +69,8 @@ export class DnsRecords extends pulumi.ComponentResource {
             throw new Error(`${name}: the DNS records need the SWAG service in \`after\`, so no public name points at a proxy that is not serving yet`);
         }
         const values = args.addresses ? [...new Set(args.addresses)].sort() : edgeAddresses(cfg);
+        // One provider object for all the records: serialised once.
+        const implementation = new GoDaddyRecordProvider();
         if (values.length === 0) throw new Error(`${name}: no address to point the DNS records at (no edge node, or an empty \`addresses\`)`);
         for (const record of [...new Set(cfg.dns.records)].sort()) {
             const resourceName = `${name}-${record}`;
@@ -73,8 +79,9 @@ export class DnsRecords extends pulumi.ComponentResource {
                 { domain: cfg.domain, type: "A", name: record, values, ttl: cfg.dns.ttl },
                 {
                     parent: this,
-                    dependsOn: pipeline().after(resourceName, `${record}.${cfg.domain} goes public only once SWAG on the edge is serving`, ...args.after),
+                    dependsOn: steps.after(resourceName, `${record}.${cfg.domain} goes public only once SWAG on the edge is serving`, ...args.after),
                 },
+                implementation,
             );
         }
         const vaultLabel = vaultRecordLabel(cfg);
@@ -86,13 +93,15 @@ export class DnsRecords extends pulumi.ComponentResource {
                 { domain: cfg.domain, type: "A", name: vaultLabel, values: vaultAddresses(cfg), ttl: cfg.dns.ttl },
                 {
                     parent: this,
-                    dependsOn: pipeline().after(resourceName, `${vaultLabel}.${cfg.domain} goes public once the Vault members publish their port on their nodes`, ...args.vaultAfter),
+                    dependsOn: steps.after(resourceName, `${vaultLabel}.${cfg.domain} goes public once the Vault members publish their port on their nodes`, ...args.vaultAfter),
                 },
+                implementation,
             );
             this.runnerReachesVault.push(this.records[vaultLabel]);
         }
         this.hostnames = Object.keys(this.records).sort().map((r) => `${r}.${cfg.domain}`);
         this.names = dnsNames(cfg, values);
+        this.pipeline = steps.record();
         this.registerOutputs({ hostnames: this.hostnames, names: this.names });
     }
 }

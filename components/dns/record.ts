@@ -20,9 +20,6 @@ export interface GoDaddyRecordArgs {
     ttl: pulumi.Input<number>;
 }
 
-// One provider object for every record: it is serialised once (the SDK caches by object) and holds no secret.
-const provider = new GoDaddyRecordProvider();
-
 export class GoDaddyRecord extends pulumi.dynamic.Resource {
     declare readonly domain: pulumi.Output<string>;
     declare readonly type: pulumi.Output<RecordType>;
@@ -32,9 +29,13 @@ export class GoDaddyRecord extends pulumi.dynamic.Resource {
     /** `<name>.<domain>`, as the provider reports it. */
     declare readonly fqdn: pulumi.Output<string>;
 
-    constructor(name: string, args: GoDaddyRecordArgs, opts?: pulumi.CustomResourceOptions) {
+    /**
+     * `implementation` is the dynamic provider's code, serialised into the resource; it holds no secret. The SDK
+     * serialises one object once, so DnsRecords hands the same one to all of its records.
+     */
+    constructor(name: string, args: GoDaddyRecordArgs, opts?: pulumi.CustomResourceOptions, implementation: GoDaddyRecordProvider = new GoDaddyRecordProvider()) {
         super(
-            provider,
+            implementation,
             name,
             { domain: args.domain, type: args.type, name: args.name, values: args.values, ttl: args.ttl, fqdn: undefined },
             opts,

@@ -2,6 +2,7 @@
 // (docs/naming.md), and the context a module declares its services in.
 import * as pulumi from "@pulumi/pulumi";
 import { NodeLabel, PlatformConfig } from "../config";
+import { PipelineNotes } from "../pipeline";
 import { ServiceBuilder } from "../swarm";
 
 /** The service kinds of this stack; `ServiceSpec.component` is one of them. */
@@ -37,6 +38,8 @@ export interface ModuleContext {
     services: ServiceBuilder;
     /** `{ parent: infraDb }`. */
     opts: pulumi.CustomResourceOptions;
+    /** The InfraDb component's pipeline notes: a module notes why its ordering edges exist there. */
+    pipeline: PipelineNotes;
 }
 
 /** `CMD` health check that fetches an HTTP URL inside the container (busybox/alpine `wget`). */

@@ -6,7 +6,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { ServiceBuilder } from "../swarm";
 import { APISIX_ETCD_PREFIX, declareApisix } from "./apisix";
 import { ModuleContext } from "./common";
@@ -102,13 +102,14 @@ export class InfraDb extends pulumi.ComponentResource {
     readonly swag: SwagServices;
     /** The credentials, as the Swarm secrets the services mount (read `.value`, mount the same secret). */
     readonly secrets: InfraSecrets;
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: InfraDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:infra:InfraDb", name, {}, opts);
-        const steps = pipeline();
+        const steps = new PipelineNotes();
         const cfg = args.config;
         const s = args.secrets;
-        const ctx: ModuleContext = { name, config: cfg, services: args.services, opts: { parent: this } };
+        const ctx: ModuleContext = { name, config: cfg, services: args.services, opts: { parent: this }, pipeline: steps };
 
         const etcd = declareEtcd(ctx);
         const patroni = declarePatroni(ctx, etcd.topology, s, (member) =>
@@ -162,6 +163,7 @@ export class InfraDb extends pulumi.ComponentResource {
         this.grafana = { adminUser: INFRA_USERS.grafanaAdmin, url: `http://grafana:${GRAFANA_PORT}`, ready: [grafana] };
         this.swag = swag;
         this.secrets = s;
+        this.pipeline = steps.record();
 
         this.registerOutputs({
             etcdClientEndpoints: this.etcdClientEndpoints,

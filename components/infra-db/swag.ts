@@ -9,7 +9,6 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodesWithLabel } from "../config";
-import { pipeline } from "../pipeline";
 import { managerScript, sha256 } from "../swarm";
 import { ModuleContext, httpCheck } from "./common";
 import { APISIX_GATEWAY_PORT } from "./apisix";
@@ -223,7 +222,7 @@ export function declareSwag(ctx: ModuleContext): SwagServices {
         // The bind-mounted directories must exist before a task is placed: step 9 creates them.
         {
             ...ctx.opts,
-            dependsOn: pipeline().after(`${ctx.name}-swag`, "SWAG bind-mounts the dns-conf/site-confs/proxy-confs directories that step 9 creates and fills", filesCommand),
+            dependsOn: ctx.pipeline.after(`${ctx.name}-swag`, "SWAG bind-mounts the dns-conf/site-confs/proxy-confs directories that step 9 creates and fills", filesCommand),
         },
     );
     return {

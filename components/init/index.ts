@@ -5,7 +5,7 @@
 // first, bounds its waits (init.waitSeconds) and exits non-zero on failure, so the deploy stops there.
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { ServiceCredentials } from "./credentials";
 import { oneShot } from "./oneshot";
 import {
@@ -85,8 +85,11 @@ export interface MongoReplicaSetArgs extends JobBase {
 export class MongoReplicaSet extends pulumi.ComponentResource {
     readonly job: Job;
 
+    readonly pipeline: PipelineRecord;
+
     constructor(name: string, args: MongoReplicaSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:init:MongoReplicaSet", name, {}, opts);
+        const steps = new PipelineNotes();
         const cfg = args.config;
         const m = args.mongodb;
         this.job = oneShot(
@@ -108,8 +111,9 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 stdin: pulumi.output(m.rootPassword).apply((pw) => mongoInput(pw)),
                 timeoutSeconds: jobTimeout(cfg),
             },
-            { parent: this, dependsOn: pipeline().after(`${name}-job`, "the replica set is initiated once every MongoDB member runs", ...m.ready) },
+            { parent: this, dependsOn: steps.after(`${name}-job`, "the replica set is initiated once every MongoDB member runs", ...m.ready) },
         );
+        this.pipeline = steps.record();
         this.registerOutputs({ job: this.job.urn });
     }
 }
@@ -132,8 +136,11 @@ export class DatabaseInit extends pulumi.ComponentResource {
     readonly postgresSql: string;
     readonly mongoJs: string;
 
+    readonly pipeline: PipelineRecord;
+
     constructor(name: string, args: DatabaseInitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:init:DatabaseInit", name, {}, opts);
+        const steps = new PipelineNotes();
         const cfg = args.config;
         const creds = args.credentials;
         this.postgresSql = renderPostgresSql(cfg.microservices);
@@ -168,7 +175,7 @@ export class DatabaseInit extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: pipeline().after(`${name}-postgres`, "the SQL runs once the Patroni members run (the script waits for a read-write leader)", ...args.postgres.ready),
+                dependsOn: steps.after(`${name}-postgres`, "the SQL runs once the Patroni members run (the script waits for a read-write leader)", ...args.postgres.ready),
             },
         );
 
@@ -194,8 +201,9 @@ export class DatabaseInit extends pulumi.ComponentResource {
                 stdin: pulumi.all([args.mongodb.rootPassword, mongoPasswords]).apply(([pw, pws]) => mongoInput(pw, pws as Record<string, string>)),
                 timeoutSeconds: jobTimeout(cfg),
             },
-            { parent: this, dependsOn: pipeline().after(`${name}-mongodb`, "users need the replica set initiated (step 21)", args.replicaSet) },
+            { parent: this, dependsOn: steps.after(`${name}-mongodb`, "users need the replica set initiated (step 21)", args.replicaSet) },
         );
+        this.pipeline = steps.record();
         this.registerOutputs({ postgresJob: this.postgresJob.urn, mongoJob: this.mongoJob.urn });
     }
 }
@@ -212,8 +220,11 @@ export class RabbitmqSetup extends pulumi.ComponentResource {
     readonly job: Job;
     readonly desired: string;
 
+    readonly pipeline: PipelineRecord;
+
     constructor(name: string, args: RabbitmqSetupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:init:RabbitmqSetup", name, {}, opts);
+        const steps = new PipelineNotes();
         const cfg = args.config;
         this.desired = renderRabbitmqDesired(cfg.microservices);
         const users = rabbitmqUsers(cfg.microservices);
@@ -237,8 +248,9 @@ export class RabbitmqSetup extends pulumi.ComponentResource {
                 stdin: pulumi.all([args.rabbitmq.erlangCookie, passwords]).apply(([cookie, pws]) => rabbitmqInput(cookie, pws as Record<string, string>)),
                 timeoutSeconds: jobTimeout(cfg),
             },
-            { parent: this, dependsOn: pipeline().after(`${name}-job`, "vhosts and users are set up once RabbitMQ runs", ...args.rabbitmq.ready) },
+            { parent: this, dependsOn: steps.after(`${name}-job`, "vhosts and users are set up once RabbitMQ runs", ...args.rabbitmq.ready) },
         );
+        this.pipeline = steps.record();
         this.registerOutputs({ job: this.job.urn });
     }
 }
@@ -253,8 +265,11 @@ export interface ApisixInitArgs extends JobBase {
 export class ApisixInit extends pulumi.ComponentResource {
     readonly job: Job;
 
+    readonly pipeline: PipelineRecord;
+
     constructor(name: string, args: ApisixInitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:init:ApisixInit", name, {}, opts);
+        const steps = new PipelineNotes();
         const cfg = args.config;
         const env = { ...(args.apisix.env ?? {}), ETCD_ENDPOINTS: args.apisix.etcdEndpoints.join(","), SPRING_PROFILES_ACTIVE: "prod" };
         this.job = oneShot(
@@ -269,9 +284,10 @@ export class ApisixInit extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: pipeline().after(`${name}-job`, "the APISIX init writes to etcd (healthy, step 18) for a converged APISIX", ...args.apisix.etcdHealthy, ...args.apisix.ready),
+                dependsOn: steps.after(`${name}-job`, "the APISIX init writes to etcd (healthy, step 18) for a converged APISIX", ...args.apisix.etcdHealthy, ...args.apisix.ready),
             },
         );
+        this.pipeline = steps.record();
         this.registerOutputs({ job: this.job.urn });
     }
 }
@@ -295,23 +311,27 @@ export class PlatformInit extends pulumi.ComponentResource {
     readonly databases: DatabaseInit;
     readonly rabbitmq: RabbitmqSetup;
     readonly apisix: ApisixInit;
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: PlatformInitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:init:PlatformInit", name, {}, opts);
         const child = { parent: this };
-        const steps = pipeline();
+        const steps = new PipelineNotes();
         const base = { config: args.config, network: args.network };
         this.credentials = steps.realise(22, new ServiceCredentials(`${name}-credentials`, { config: args.config, provider: args.provider, adopt: args.adopt }, child));
-        this.replicaSet = steps.realise(21, new MongoReplicaSet(`${name}-mongo-rs`, { ...base, mongodb: args.mongodb }, child));
-        this.databases = new DatabaseInit(
-            `${name}-databases`,
-            { ...base, credentials: this.credentials, postgres: args.postgres, mongodb: args.mongodb, replicaSet: this.replicaSet.job },
-            child,
+        this.replicaSet = steps.realise(21, steps.fold(new MongoReplicaSet(`${name}-mongo-rs`, { ...base, mongodb: args.mongodb }, child)));
+        this.databases = steps.fold(
+            new DatabaseInit(
+                `${name}-databases`,
+                { ...base, credentials: this.credentials, postgres: args.postgres, mongodb: args.mongodb, replicaSet: this.replicaSet.job },
+                child,
+            ),
         );
         steps.realise(7, this.databases);
         steps.realise(22, this.databases);
-        this.rabbitmq = steps.realise(14, new RabbitmqSetup(`${name}-rabbitmq`, { ...base, credentials: this.credentials, rabbitmq: args.rabbitmq }, child));
-        this.apisix = steps.realise(19, new ApisixInit(`${name}-apisix`, { ...base, apisix: args.apisix }, child));
+        this.rabbitmq = steps.realise(14, steps.fold(new RabbitmqSetup(`${name}-rabbitmq`, { ...base, credentials: this.credentials, rabbitmq: args.rabbitmq }, child)));
+        this.apisix = steps.realise(19, steps.fold(new ApisixInit(`${name}-apisix`, { ...base, apisix: args.apisix }, child)));
+        this.pipeline = steps.record();
         this.registerOutputs({ secrets: this.credentials.swarmSecrets() });
     }
 }

@@ -8,7 +8,7 @@
 // `<repo>:<prodTag>@<digest>`, so every node runs exactly the tested bytes even if the tag moves later.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { MountableSecret, ServiceBuilder, onLabel } from "../swarm/service";
 import { DeployEnv, isDigest } from "./env-file";
 
@@ -38,9 +38,11 @@ export class MicroserviceDeploy extends pulumi.ComponentResource {
     readonly promoted: docker.RegistryImage;
     /** The image reference the service runs. */
     readonly image: string;
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: MicroserviceDeployArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:microservice:Deploy", name, {}, opts);
+        const steps = new PipelineNotes();
         const s = args.settings;
         const digest = args.digest ?? s.digest;
         if (!digest || !isDigest(digest)) throw new Error(`microservice ${s.serviceName}: a tested digest sha256:<64 hex> is required (workflow input or DEPLOY_IMAGE_DIGEST), found ${JSON.stringify(digest)}`);
@@ -98,9 +100,10 @@ export class MicroserviceDeploy extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: pipeline().after(`${name}-service`, "the prod tag is pushed to Harbor before the service moves to it", this.promoted),
+                dependsOn: steps.after(`${name}-service`, "the prod tag is pushed to Harbor before the service moves to it", this.promoted),
             },
         );
+        this.pipeline = steps.record();
         this.registerOutputs({ image: this.image, serviceName: this.service.name });
     }
 }

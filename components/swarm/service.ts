@@ -146,25 +146,14 @@ export interface BuiltService {
     swarmName: string;
 }
 
-// Every builder of this evaluation of the program (a fresh module instance per evaluation), so the stack-file
-// renderer reads the very specs the services were built from.
-const builders: ServiceBuilder[] = [];
-
-/** The service builders created in this evaluation of the program, in creation order. */
-export function serviceBuilders(): readonly ServiceBuilder[] {
-    return builders;
-}
-
 /**
  * Builds Swarm services with the house defaults and remembers every spec it built, in order, for the
- * stack-file renderer and the tests.
+ * stack-file renderer (which a program hands its builders: see components/declared-stack.ts) and the tests.
  */
 export class ServiceBuilder {
     readonly built: BuiltService[] = [];
 
-    constructor(readonly ctx: SwarmContext) {
-        builders.push(this);
-    }
+    constructor(readonly ctx: SwarmContext) {}
 
     swarmName(spec: Pick<ServiceSpec, "name">): string {
         return `${this.ctx.stackName}_${spec.name}`;

@@ -6,7 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { VersionedSecret } from "../swarm";
 import { APPROLE_DEFAULTS, AppRoleSettings, adminPolicyHcl, appRoleSettings, durationSeconds, policyHcl, policyName, vaultHostname } from "./hcl";
 
@@ -54,10 +54,12 @@ export class VaultAccess extends pulumi.ComponentResource {
     readonly audit: vault.Audit;
     readonly adminPolicy: vault.Policy;
     readonly services: Record<string, ServiceCredentials> = {};
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: VaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:vault:Access", name, {}, opts);
         const cfg = args.config;
+        const steps = new PipelineNotes();
         this.provider = new vault.Provider(
             `${name}-provider`,
             {
@@ -76,7 +78,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                 // The provider's child tokens are short-lived and bounded, so a leaked plan token is of little use.
                 maxLeaseTtlSeconds: 1200,
             },
-            { parent: this, dependsOn: pipeline().after(`${name}-provider`, "Vault as code talks to Vault only once every member is unsealed and serves a trusted certificate", ...args.ready) },
+            { parent: this, dependsOn: steps.after(`${name}-provider`, "Vault as code talks to Vault only once every member is unsealed and serves a trusted certificate", ...args.ready) },
         );
         const p = { parent: this, provider: this.provider };
 
@@ -114,6 +116,7 @@ export class VaultAccess extends pulumi.ComponentResource {
                 vaultProvider: this.provider,
             });
         }
+        this.pipeline = steps.record();
         this.registerOutputs({
             address: vaultAddress(cfg),
             serviceSecrets: Object.fromEntries(Object.entries(this.services).map(([k, v]) => [k, { roleId: v.roleIdSecret.swarmName, secretId: v.secretIdSecret.swarmName }])),

@@ -27,7 +27,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { VersionedSecret, managerScript } from "../swarm";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
@@ -94,10 +94,12 @@ export class VaultInit extends pulumi.ComponentResource {
     /** The root token from initialisation (or the adopted token): a Pulumi secret. */
     readonly rootToken: pulumi.Output<string>;
     readonly command: pulumi.Resource;
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: VaultInitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:vault:Init", name, {}, opts);
         const cfg = args.config;
+        const steps = new PipelineNotes();
         const first = args.members[0];
         // Made (and recorded in the encrypted state) before the init command runs: it depends on it.
         const escrowKey = new random.RandomPassword(`${name}-escrow-key`, { length: 48, special: false }, { parent: this });
@@ -126,7 +128,7 @@ export class VaultInit extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: pipeline().after(`${name}-vault-init`, "the transient Vault server needs the step-10 certificate on vault-1's node", args.certificate),
+                dependsOn: steps.after(`${name}-vault-init`, "the transient Vault server needs the step-10 certificate on vault-1's node", args.certificate),
                 additionalSecretOutputs: ["stdout"],
                 // Runs once: Vault hands out the key only at initialisation, so a re-run could only say
                 // "already initialised" and the recorded key must stay. Deleting it must not forget it either.
@@ -144,6 +146,7 @@ export class VaultInit extends pulumi.ComponentResource {
             { parent: this },
         );
         this.rootToken = pulumi.secret(creds.apply((c) => c.rootToken));
+        this.pipeline = steps.record();
         this.registerOutputs({ unsealKeySecret: this.unsealKey.swarmName });
     }
 }
@@ -161,10 +164,12 @@ export interface VaultReadyArgs {
 /** Waits until every member is initialised and unsealed: the gate before the Vault provider. */
 export class VaultReady extends pulumi.ComponentResource {
     readonly command: pulumi.Resource;
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: VaultReadyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:vault:Ready", name, {}, opts);
         const cfg = args.config;
+        const steps = new PipelineNotes();
         this.command = managerScript(
             `${name}-vault-ready`,
             {
@@ -185,9 +190,10 @@ export class VaultReady extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: pipeline().after(`${name}-vault-ready`, "the readiness check runs once every Vault member's service has converged", ...args.services),
+                dependsOn: steps.after(`${name}-vault-ready`, "the readiness check runs once every Vault member's service has converged", ...args.services),
             },
         );
+        this.pipeline = steps.record();
         this.registerOutputs({});
     }
 }

@@ -10,7 +10,7 @@
 // See bootstrap.ts for why initialisation comes before the members' services (no cycle).
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { SwarmFoundation, VersionedSecret } from "../swarm";
 import { ADMIN_POLICY, APPROLE_PATH, VaultAccess, VaultCredentials, vaultAddress, vaultTlsServerName } from "./access";
 import { RootTokenRetirement } from "./retire-root";
@@ -52,6 +52,7 @@ export class Vault extends pulumi.ComponentResource {
     readonly serviceNames: pulumi.Output<string>[];
     /** The root token from initialisation (or the adopted `iklimco:vaultToken`): a Pulumi secret. */
     readonly rootToken: pulumi.Output<string>;
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:vault:Vault", name, {}, opts);
@@ -59,23 +60,23 @@ export class Vault extends pulumi.ComponentResource {
         const swarm = args.swarm;
         const members = vaultMembers(cfg);
         const child = { parent: this };
-        const steps = pipeline();
+        const steps = new PipelineNotes();
 
         this.tls = steps.realise(10, new VaultTlsPlaceholder(`${name}-tls`, { config: cfg, members }, child));
         this.init = steps.realise(
             14,
-            new VaultInit(`${name}-init`, { config: cfg, members, network: swarm.network, dockerProvider: swarm.provider, certificate: this.tls.jobs[0] }, child),
+            steps.fold(new VaultInit(`${name}-init`, { config: cfg, members, network: swarm.network, dockerProvider: swarm.provider, certificate: this.tls.jobs[0] }, child)),
         );
         this.unsealKey = this.init.unsealKey;
         this.rootToken = this.init.rootToken;
-        this.cluster = steps.realise(14, new VaultCluster(`${name}-cluster`, { config: cfg, services: swarm.services, members, unsealKey: this.unsealKey, certificates: this.tls.jobs }, child));
+        this.cluster = steps.realise(14, steps.fold(new VaultCluster(`${name}-cluster`, { config: cfg, services: swarm.services, members, unsealKey: this.unsealKey, certificates: this.tls.jobs }, child)));
         this.serviceNames = this.cluster.services.map((s) => s.name);
         // Step 15 for Vault is the members' own convergence (convergeConfig: healthy means serving and initialised,
         // sealed or not, see memberSpec); this readiness check (every member unsealed) belongs to the bootstrap
         // (step 14) and gates Vault as code.
         this.ready = steps.realise(
             14,
-            new VaultReady(
+            steps.fold(new VaultReady(
                 `${name}-ready`,
                 {
                     config: cfg,
@@ -85,8 +86,9 @@ export class Vault extends pulumi.ComponentResource {
                     triggers: [cfg.images.vault, ...this.cluster.specs.map((s) => s.env?.VAULT_CONFIG_JSON ?? "")],
                 },
                 child,
-            ),
+            )),
         );
+        this.pipeline = steps.record();
         this.registerOutputs({ unsealKeySecret: this.unsealKey.swarmName, members: this.serviceNames });
     }
 }
@@ -111,11 +113,12 @@ export class VaultConfiguration extends pulumi.ComponentResource {
     /** `<svc>_vault_role_id` and `<svc>_vault_secret_id` for each microservice, by service name. */
     readonly serviceSecrets: Record<string, { roleId: VersionedSecret; secretId: VersionedSecret }>;
     readonly address: string;
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: VaultConfigurationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:vault:Configuration", name, {}, opts);
         const cfg = args.config;
-        const steps = pipeline();
+        const steps = new PipelineNotes();
         const child = { parent: this };
         const gates = [args.vault.ready.command, ...(args.tlsReady ?? [])];
         // How Vault as code authenticates: with `iklimco:vaultToken` when the operators set one (adoption, or a
@@ -145,11 +148,12 @@ export class VaultConfiguration extends pulumi.ComponentResource {
             );
             credentials = { appRole: { mount: PROGRAM_LOGIN_MOUNT, roleId: this.retirement.roleId, secretId: this.retirement.secretId } };
         }
-        this.access = steps.realise(16, new VaultAccess(`${name}-access`, { config: cfg, dockerProvider: args.swarm.provider, credentials, ready: gates }, child));
+        this.access = steps.realise(16, steps.fold(new VaultAccess(`${name}-access`, { config: cfg, dockerProvider: args.swarm.provider, credentials, ready: gates }, child)));
         this.serviceSecrets = Object.fromEntries(
             Object.entries(this.access.services).map(([svc, c]) => [svc, { roleId: c.roleIdSecret, secretId: c.secretIdSecret }]),
         );
         this.address = vaultAddress(cfg);
+        this.pipeline = steps.record();
         this.registerOutputs({ address: this.address });
     }
 

@@ -106,7 +106,7 @@ export async function retireRootToken(inputs: RetireRootInputs): Promise<{ roleI
     return { roleId, secretId };
 }
 
-const provider: pulumi.dynamic.ResourceProvider = {
+const provider: Readonly<pulumi.dynamic.ResourceProvider> = {
     async create(inputs: RetireRootInputs) {
         const creds = await retireRootToken(inputs);
         return { id: `${inputs.loginMount}/${inputs.loginRole}`, outs: { ...inputs, ...creds } };

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { PlatformConfig } from "../config";
-import { pipeline } from "../pipeline";
+import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { ServiceBuilder, ServiceSpec, VersionedSecret, onLabel, onNode } from "../swarm";
 import { ENTRYPOINT } from "./bootstrap";
 import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, serverConfigJson, vaultHostname } from "./hcl";
@@ -68,9 +68,11 @@ export interface VaultClusterArgs {
 export class VaultCluster extends pulumi.ComponentResource {
     readonly services: docker.Service[];
     readonly specs: ServiceSpec[];
+    readonly pipeline: PipelineRecord;
 
     constructor(name: string, args: VaultClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:vault:Cluster", name, {}, opts);
+        const steps = new PipelineNotes();
         if (args.certificates.length !== args.members.length) {
             throw new Error(`vault cluster: ${args.members.length} members but ${args.certificates.length} step-10 certificate jobs`);
         }
@@ -85,12 +87,13 @@ export class VaultCluster extends pulumi.ComponentResource {
                     // One member at a time (create and every update), each converged before the next, so the
                     // Raft cluster keeps its quorum through a rolling change and later members join a leader.
                     dependsOn: [
-                        ...pipeline().after(resourceName, "a member reads the step-10 certificate of its own node at start", args.certificates[i]),
-                        ...(previous ? pipeline().after(resourceName, "one Vault member at a time keeps Raft quorum; it joins a converged leader", previous) : []),
+                        ...steps.after(resourceName, "a member reads the step-10 certificate of its own node at start", args.certificates[i]),
+                        ...(previous ? steps.after(resourceName, "one Vault member at a time keeps Raft quorum; it joins a converged leader", previous) : []),
                     ],
                 }),
             );
         });
+        this.pipeline = steps.record();
         this.registerOutputs({ services: this.services.map((s) => s.name) });
     }
 }

@@ -1,4 +1,4 @@
-// Evaluates the microservice deploy program (microservice/index.ts) under the offline engine, with the
+// Evaluates the microservice deploy program (microservice/program.ts) under the offline engine, with the
 // platform stack's outputs stood in for (offline:stackOutputs), the way its workflow runs it per service.
 import * as fs from "fs";
 import * as os from "os";
@@ -32,7 +32,7 @@ export async function evaluateMicroservice(opts: MicroserviceEvalOptions): Promi
         return await evaluateProgram({
             stack: "auth-service-prod",
             project: "iklimco-microservice",
-            program: path.join(__dirname, "..", "..", "microservice", "index.ts"),
+            program: path.join(__dirname, "..", "..", "microservice", "program.ts"),
             config: {
                 "microservice:envFile": envFile,
                 "microservice:digest": opts.digest ?? TESTED_DIGEST,

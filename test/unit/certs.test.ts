@@ -86,7 +86,7 @@ describe("certificate flow (mocks)", () => {
         expect(comesAfter(ev, named(ev, "fixture-swag"), reloader)).to.equal(false);
         expect(comesAfter(ev, named(ev, "fixture-vault-1"), named(ev, "iklimco-certs-distributor"))).to.equal(false);
         // Each explicit edge carries its reason.
-        const reasons = ev.registry.reasons.filter((r) => r.dependent.startsWith("iklimco-certs-")).map((r) => r.dependent).sort();
+        const reasons = ev.reasons.filter((r) => r.dependent.startsWith("iklimco-certs-")).map((r) => r.dependent).sort();
         expect(reasons).to.deep.equal(["iklimco-certs-distributor", "iklimco-certs-reloader", "iklimco-certs-step20", "iklimco-certs-verify"]);
     });
 

@@ -38,7 +38,7 @@ describe("DNS records (step 23) under mocks", () => {
             expect(comesAfter(ev, r, swag), r.name).to.equal(true);
             expect(r.explicitDependsOn).to.include(swag.urn);
         }
-        const reasons = ev.registry.reasons.filter((x) => x.dependent.startsWith("iklimco-dns-"));
+        const reasons = ev.reasons.filter((x) => x.dependent.startsWith("iklimco-dns-"));
         expect(reasons.map((x) => x.dependent).sort()).to.deep.equal(records.map((r) => r.name).sort());
         for (const x of reasons) expect(x.why).to.match(/SWAG/);
         // And SWAG does not wait for DNS.

@@ -134,7 +134,7 @@ describe("infra/DB stack (mocks, prod config)", () => {
         expect(comesAfter(ev, swag, named(ev, "iklimco-infra-db-swag-files"))).to.equal(true);
         // Services nothing orders stay parallel: MongoDB does not wait for etcd.
         for (const m of servicesOf(ev, "mongodb")) for (const e of etcd) expect(comesAfter(ev, m, e)).to.equal(false);
-        const reasons = ev.registry.reasons.map((r) => r.dependent);
+        const reasons = ev.reasons.map((r) => r.dependent);
         expect(reasons).to.include.members(["iklimco-infra-db-patroni-1", "iklimco-infra-db-apisix", "iklimco-infra-db-swag"]);
     });
 

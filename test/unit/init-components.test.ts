@@ -68,7 +68,7 @@ describe("init components (mocks)", function () {
     });
 
     it("records a reason for every ordering edge it adds", () => {
-        const reasons = ev.registry.reasons.filter((r) => r.dependent.startsWith("iklimco-init"));
+        const reasons = ev.reasons.filter((r) => r.dependent.startsWith("iklimco-init"));
         expect(reasons.map((r) => r.dependent).sort()).to.deep.equal(Object.values(JOBS).sort());
         for (const r of reasons) expect(r.why).to.match(/\w+ \w+/);
     });

@@ -1,5 +1,5 @@
 // The microservice deploy model: the deploy/prod.env parser, MicroserviceDeploy inside the stand-in platform
-// (test/fixtures/prod-platform-program.ts), and the per-service program (microservice/index.ts) planned offline
+// (test/fixtures/prod-platform-program.ts), and the per-service program (microservice/program.ts) planned offline
 // with the platform stack's outputs stood in for (offline:stackOutputs).
 import { expect } from "chai";
 import * as fs from "fs";
@@ -95,7 +95,7 @@ describe("microservice deploy model", function () {
             const ev = await evaluateProgram({
                 stack: "auth-service-prod",
                 project: "iklimco-microservice",
-                program: path.join(__dirname, "..", "..", "microservice", "index.ts"),
+                program: path.join(__dirname, "..", "..", "microservice", "program.ts"),
                 config: {
                     "microservice:envFile": envFile,
                     "microservice:digest": DIGEST,
@@ -137,7 +137,7 @@ describe("microservice deploy model", function () {
                 "offline:stackOutputs": JSON.stringify({ networkId: "n", dockerHost: "unix:///x", dockerSshOpts: [], registryServer: "h", registryUsername: "u", microserviceSecrets: { "auth-service": { roleId: { id: "r", name: "r_1" }, secretId: { id: "s", name: "s_1" } } }, microserviceDbSecrets: {}, vaultServiceAddress: "https://vault.h:8200" }),
             };
             let err: Error | undefined;
-            await evaluateProgram({ stack: "s", program: path.join(__dirname, "..", "..", "microservice", "index.ts"), config: base, secretKeys: ["microservice:harborPassword"] }).catch((e: Error) => (err = e));
+            await evaluateProgram({ stack: "s", program: path.join(__dirname, "..", "..", "microservice", "program.ts"), config: base, secretKeys: ["microservice:harborPassword"] }).catch((e: Error) => (err = e));
             expect(err?.name).to.equal("ConfigError");
             expect(err?.message).to.match(/microservice:digest: expected a tested digest sha256:<64 hex> is required/);
             expect((err as { resourcesRegistered?: number }).resourcesRegistered).to.equal(0);
@@ -160,7 +160,7 @@ describe("microservice deploy model", function () {
                 "offline:stackOutputs": "{}",
             };
             let err: (Error & { problems?: { key: string; fix?: string }[]; resourcesRegistered?: number }) | undefined;
-            await evaluateProgram({ stack: "s", program: path.join(__dirname, "..", "..", "microservice", "index.ts"), config, secretKeys: [] }).catch((e) => (err = e));
+            await evaluateProgram({ stack: "s", program: path.join(__dirname, "..", "..", "microservice", "program.ts"), config, secretKeys: [] }).catch((e) => (err = e));
             expect(err?.name).to.equal("ConfigError");
             expect(err!.resourcesRegistered).to.equal(0);
             const keys = err!.problems!.map((p) => p.key);

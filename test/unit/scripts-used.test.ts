@@ -20,7 +20,7 @@ function moduleSources(): string {
     const files = ["components", "tools", "policies", "microservice"]
         .flatMap((d) => fs.readdirSync(path.join(ROOT, d), { recursive: true, encoding: "utf8" }).map((f) => path.join(d, f)))
         .filter((f) => f.endsWith(".ts") && !f.includes("node_modules"));
-    return ["index.ts", ...files].map((f) => fs.readFileSync(path.join(ROOT, f), "utf8")).join("\n");
+    return ["index.ts", "platform.ts", ...files].map((f) => fs.readFileSync(path.join(ROOT, f), "utf8")).join("\n");
 }
 
 /** Does the source read the script: its file name as a string, or composedScript("<name>")? */

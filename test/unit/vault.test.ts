@@ -313,7 +313,7 @@ describe("vault component (offline engine, overrides)", function () {
         expect(comesAfter(ev, provider, gate)).to.equal(true);
         expect(comesAfter(ev, retire, gate)).to.equal(true);
         for (const s of vaultServices(ev)) expect(comesAfter(ev, s, gate)).to.equal(false);
-        expect(ev.registry.reasons.find((r) => r.dependent.endsWith("-retire-root"))!.on).to.have.length(2);
+        expect(ev.reasons.find((r) => r.dependent.endsWith("-retire-root"))!.on).to.have.length(2);
     });
 
     it("exports microserviceSecrets as the microservice program reads it: each secret's id and versioned name", async () => {

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "./engine";
 
-const SOURCES = ["index.ts", "components", "microservice", "policies", "tools"];
+const SOURCES = ["index.ts", "platform.ts", "components", "microservice", "policies", "tools"];
 
 function walk(root: string, rel: string, out: string[]): void {
     const abs = path.join(root, rel);

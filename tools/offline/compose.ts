@@ -1,17 +1,15 @@
 // `npm run plan -- --stack <name> --compose <dir>`: writes the Docker stack files of an offline evaluation,
-// rendered from the service builders of that very evaluation (components/swarm/stack-file.ts).
+// rendered from the service builders the program returned in that very evaluation (components/swarm/stack-file.ts).
 import * as fs from "fs";
 import * as path from "path";
 import { ComposeDoc, composeText } from "../../components/swarm/stack-file";
 import { Evaluation } from "./engine";
 
-type ServiceModule = typeof import("../../components/swarm/service");
 type StackFileModule = typeof import("../../components/swarm/stack-file");
 
-/** The stack files of an evaluation, by file name (the builders are read from the evaluation's own modules). */
+/** The stack files of an evaluation, by file name: the specs of the service builders the program returned. */
 export async function stackFilesOf(ev: Evaluation): Promise<Map<string, ComposeDoc>> {
-    const builders = ev.load<ServiceModule>("components/swarm/service").serviceBuilders();
-    return ev.load<StackFileModule>("components/swarm/stack-file").renderStackFiles(builders, ev.stack);
+    return ev.load<StackFileModule>("components/swarm/stack-file").renderStackFiles(ev.serviceBuilders, ev.stack);
 }
 
 export function stackFileText(doc: ComposeDoc): string {

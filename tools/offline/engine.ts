@@ -1,11 +1,17 @@
-// The offline engine: evaluates the real program (index.ts) under Pulumi's mock monitor and records the graph
-// the engine would see: every registered resource with its type, name, parent, provider, explicit and
-// input-derived dependencies, its inputs and which of them are secret. The mock monitor only passes type,
-// name and inputs to the mocks, so the registration request itself is read here by wrapping the monitor's
-// `registerResource`; this relies on @pulumi/pulumi internals, which is why that package's version is pinned.
+// The offline engine: evaluates the real program under Pulumi's mock monitor and records the graph the engine
+// would see: every registered resource with its type, name, parent, provider, explicit and input-derived
+// dependencies, its inputs and which of them are secret. The program is a module exporting `declareStack()`
+// (platform.ts, which index.ts runs for Pulumi; components/declared-stack.ts): what that returns besides the
+// outputs, the pipeline record and the service builders, is read here next to the recorded graph. The mock
+// monitor only passes type, name and inputs to the mocks, so the registration request itself is read here by
+// wrapping the monitor's `registerResource`; this relies on @pulumi/pulumi internals, which is why that
+// package's version is pinned.
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import type { DeclaredStack } from "../../components/declared-stack";
+import type { ServiceBuilder } from "../../components/swarm/service";
+import type { GraphReason } from "./graph";
 import { computedOutputs } from "./mocks";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
@@ -52,9 +58,11 @@ export interface Evaluation {
     stack: string;
     resources: RecordedResource[];
     byUrn: Map<string, RecordedResource>;
-    /** The pipeline registry of this evaluation (components/pipeline.ts). */
-    registry: import("../../components/pipeline").PipelineRegistry;
-    /** The program's own modules as loaded for this evaluation, for tests that read their state. */
+    /** Why each ordering edge without data exists, from the program's pipeline record, resources given by URN. */
+    reasons: GraphReason[];
+    /** The service builders the program declared its Swarm services through (for the stack-file renderer). */
+    serviceBuilders: readonly ServiceBuilder[];
+    /** The program's own modules as loaded for this evaluation (its functions, for tests and the renderer). */
     load: <T = any>(modulePath: string) => T;
     outputs: Record<string, unknown>;
 }
@@ -66,7 +74,10 @@ export interface EvaluateOptions {
     config: Record<string, string>;
     /** Full config keys that are secret. */
     secretKeys: string[];
-    /** The program's entry; index.ts at the repository root by default. */
+    /**
+     * The program: a module exporting `declareStack()` (platform.ts at the repository root by default), or a
+     * plain Pulumi program whose exports are its outputs (it then records no pipeline and no services).
+     */
     program?: string;
 }
 
@@ -211,14 +222,19 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
 
     installTranspileCache();
     forgetProgramModules();
-    const programPath = opts.program ?? path.join(PROGRAM_ROOT, "index");
+    const programPath = opts.program ?? path.join(PROGRAM_ROOT, "platform");
     // The program's own modules (read by `load`): bin/ for the compiled program, the repository otherwise.
     const bin = path.join(REPO_ROOT, "bin");
     const programRoot = programPath.startsWith(bin + path.sep) ? bin : REPO_ROOT;
-    let programExports: Record<string, unknown>;
+    let declared: DeclaredStack;
     try {
-        // A program may export a promise of its outputs (microservice/index.ts reads StackReference values first).
-        programExports = await Promise.resolve(require(programPath));
+        const mod = require(programPath);
+        // declareStack() may return a promise (microservice/program.ts reads StackReference values first); a plain
+        // program's exports, or a promise of them, are its outputs.
+        declared =
+            typeof mod.declareStack === "function"
+                ? await mod.declareStack()
+                : { outputs: await Promise.resolve(mod), pipeline: { realised: [], reasons: [] }, services: [] };
     } catch (err) {
         // Tests use this to show a config error stops the program before anything is registered.
         if (err && typeof err === "object") (err as { resourcesRegistered?: number }).resourcesRegistered = records.length + pending;
@@ -246,7 +262,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     if (failures.length) throw failures[0];
 
     const outputs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(programExports)) {
+    for (const [k, v] of Object.entries(declared.outputs)) {
         if (!pulumi.Output.isInstance(v) && (typeof v !== "object" || v === null)) {
             outputs[k] = v;
             continue;
@@ -257,14 +273,14 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         outputs[k] = secret ? SECRET_MARK : value;
     }
 
-    const pipelineModule = load<typeof import("../../components/pipeline")>("components/pipeline");
-    const registry = pipelineModule.pipeline();
+    const urnOf = (r: pulumi.Resource) => new Promise<string>((resolve) => r.urn.apply(resolve));
     const byUrn = new Map(records.map((r) => [r.urn, r] as const));
-    for (const [resource, steps] of registry.steps) {
-        const urn = await new Promise<string>((resolve) => resource.urn.apply(resolve));
-        const rec = byUrn.get(urn);
-        if (rec) rec.steps = [...steps];
+    for (const { step, resource } of declared.pipeline.realised) {
+        const rec = byUrn.get(await urnOf(resource));
+        if (rec && !rec.steps.includes(step)) rec.steps.push(step);
     }
+    const reasons: GraphReason[] = [];
+    for (const r of declared.pipeline.reasons) reasons.push({ dependent: r.dependent, why: r.why, on: await Promise.all(r.on.map(urnOf)) });
     // Children inherit the steps of their nearest ancestor that has some.
     const inherited = (r: RecordedResource): number[] => {
         if (r.steps.length) return r.steps;
@@ -274,5 +290,5 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     for (const r of records) r.steps = inherited(r);
     records.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     for (const [id, m] of Object.entries(require.cache)) if (m) modules.set(id, m);
-    return { stack: opts.stack, resources: records, byUrn, registry, load, outputs };
+    return { stack: opts.stack, resources: records, byUrn, reasons, serviceBuilders: declared.services, load, outputs };
 }

@@ -7,7 +7,7 @@ import type { RecordedResource } from "./engine";
 /** What these computations need of a recorded resource (synthetic graphs in tests give just these). */
 export type GraphResource = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependencies" | "explicitDependsOn" | "steps">;
 
-/** A recorded `pipeline().after(...)` reason, its resources given by URN. */
+/** A reason from a pipeline record (PipelineNotes.after in components/pipeline.ts), its resources given by URN. */
 export interface GraphReason {
     dependent: string;
     why: string;

@@ -89,7 +89,7 @@ export function buildPlan(ev: Evaluation, secrets: SecretStatus[]): PlanDocument
         resources,
         steps,
         waves,
-        orderingReasons: ev.registry.reasons.map((r) => ({ dependent: r.dependent, why: r.why })),
+        orderingReasons: ev.reasons.map((r) => ({ dependent: r.dependent, why: r.why })),
         secrets,
         outputs: ev.outputs,
     };

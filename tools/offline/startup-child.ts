@@ -30,9 +30,7 @@ async function main(): Promise<void> {
     const ev = await evaluateProgram({ stack: input.stack, config: input.config, secretKeys: input.secretKeys, program: input.program });
     process.stdout.write("evaluated\n");
 
-    const urnOf = (r: { urn: { apply: (f: (u: string) => void) => unknown } }) => new Promise<string>((resolve) => r.urn.apply(resolve));
-    const reasons = [];
-    for (const r of ev.registry.reasons) reasons.push({ dependent: r.dependent, why: r.why, on: await Promise.all(r.on.map(urnOf)) });
+    const reasons = ev.reasons;
     const resources = ev.resources.map((r) => ({
         urn: r.urn,
         type: r.type,

@@ -39,6 +39,16 @@ export function readNodejsRuntime(projectDir: string): NodejsRuntime {
     return { typescript, tsconfig, nodeargs: nodeargs.split(/\s+/).filter(Boolean), main: typeof doc.main === "string" ? doc.main : "." };
 }
 
+/**
+ * The module the offline engine evaluates for Pulumi.yaml's main: `platform` beside it (platform.js beside
+ * bin/index.js), which exports `declareStack()`; index.ts (what Pulumi starts) only exports that call's outputs,
+ * so evaluating it starts the same modules and declares the same resources.
+ */
+export function declaringModule(projectDir: string, rt: Pick<NodejsRuntime, "main">): string {
+    const main = path.resolve(projectDir, rt.main === "." ? "index.ts" : rt.main);
+    return path.join(path.dirname(main), `platform${path.extname(main)}`);
+}
+
 /** The environment the language host adds for the program's process. */
 export function languageHostEnv(rt: NodejsRuntime): Record<string, string> {
     const env: Record<string, string> = {};
