@@ -1,5 +1,6 @@
 // What real providers compute and the mock monitor cannot: without these, applies on them never resolve.
-// Values are derived from the resource name only, so two evaluations produce identical inputs.
+// What a resource answers depends on its type only; the values are derived from its name, so two evaluations
+// produce identical inputs.
 import * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -14,11 +15,9 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             return { result: "00000000-0000-4000-8000-000000000000" };
         case "command:remote:Command":
         case "command:local:Command":
-            // The Vault init step (components/vault/bootstrap.ts) answers with Vault's init JSON.
-            if (name.endsWith("-vault-init")) {
-                return { stdout: JSON.stringify({ keys: [`mock-hex-key-${name}`], keys_base64: [Buffer.from(`mock-key-${name}`).toString("base64")], root_token: `hvs.mock-root-${name}` }), stderr: "" };
-            }
-            return { stdout: "", stderr: "" };
+            // The one command whose stdout the program reads is Vault's init step (components/vault/bootstrap.ts):
+            // every command answers as Vault's init does, with a key and a token of its own.
+            return { stdout: JSON.stringify({ keys: [`mock-hex-key-${name}`], keys_base64: [Buffer.from(`mock-key-${name}`).toString("base64")], root_token: `hvs.mock-root-${name}` }), stderr: "" };
         case "vault:appRole/authBackendRole:AuthBackendRole":
             return { roleId: `mock-role-id-${name}` };
         case "vault:appRole/authBackendRoleSecretId:AuthBackendRoleSecretId":
