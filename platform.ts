@@ -15,7 +15,7 @@ import { InfraSecrets } from "./components/infra-db/secrets";
 import { PipelineNotes, PipelineRecord } from "./components/pipeline";
 import { ServiceBuilder, SwarmFoundation } from "./components/swarm";
 import { Vault, VaultConfiguration } from "./components/vault";
-import { vaultHostname } from "./components/vault/hcl";
+import { vaultHostname } from "./components/vault/members";
 
 export interface Platform {
     readonly config: PlatformConfig;

@@ -15,9 +15,9 @@ import { PlatformConfig } from "../config";
 import { cronLongestGapSeconds, parseCron } from "../config-values";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { appRoleWithSwarmSecrets } from "../vault/access";
-import { VAULT_PORTS, appRoleSettings, vaultMembers } from "../vault/hcl";
-import { SwarmFoundation, managerScript, onLabel } from "../swarm";
-import { registryEnv } from "../vault/tls";
+import { appRoleSettings } from "../vault/approle";
+import { VAULT_PORTS, vaultMembers } from "../vault/members";
+import { SwarmFoundation, managerScript, onLabel, registryEnv } from "../swarm";
 
 const read = (f: string) => fs.readFileSync(path.join(__dirname, f), "utf8");
 export const SNAPSHOT_SCRIPT = read("vault-snapshot.sh");

@@ -10,7 +10,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodesWithLabel } from "../config";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
-import { TLS_PLACEHOLDER_SCRIPT } from "../vault/tls";
+import { TLS_PLACEHOLDER_SCRIPT } from "../vault/tls-placeholder";
 import { HealthSpec, ServiceSpec, SwarmFoundation, managerScript, onLabel, onNode, sha256 } from "../swarm";
 import { composedScript, readScript, scriptHash } from "./scripts";
 

@@ -106,3 +106,9 @@ export function managerScript(name: string, args: ManagerScriptArgs, opts: pulum
         { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "stdin"] },
     );
 }
+
+/** Registry login for scripts that start containers from Harbor images on the manager (password via stdin). */
+export function registryEnv(cfg: PlatformConfig): Record<string, pulumi.Input<string>> {
+    if (!cfg.registry.auth) return {};
+    return { REGISTRY: cfg.registry.server, REGISTRY_USER: cfg.registry.username!, REGISTRY_PASSWORD: cfg.secrets.harborPassword! };
+}

@@ -8,7 +8,9 @@ import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { VersionedSecret } from "../swarm";
-import { APPROLE_DEFAULTS, AppRoleSettings, adminPolicyHcl, appRoleSettings, durationSeconds, policyHcl, policyName, vaultHostname } from "./hcl";
+import { APPROLE_DEFAULTS, AppRoleSettings, appRoleSettings, durationSeconds } from "./approle";
+import { vaultHostname } from "./members";
+import { adminPolicyHcl, policyHcl, policyName } from "./policies";
 
 export const APPROLE_PATH = "approle";
 /** The program's own policy: it configures Vault (sudo on sys/auth and sys/audit), so it is the bootstrap policy. */

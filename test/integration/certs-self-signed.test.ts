@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { composedScript, readScript } from "../../components/certs/scripts";
 import { RUNNER, scriptStdin } from "../../components/swarm";
-import { TLS_PLACEHOLDER_SCRIPT } from "../../components/vault/tls";
+import { TLS_PLACEHOLDER_SCRIPT } from "../../components/vault/tls-placeholder";
 import { ensureContractImage } from "../support/contract-images";
 import { ensureDaemon } from "../support/docker";
 import { evaluateStack, input, named } from "../harness";

@@ -9,7 +9,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { initCredentials } from "../../components/vault/bootstrap";
-import { adminPolicyHcl } from "../../components/vault/hcl";
+import { adminPolicyHcl } from "../../components/vault/policies";
 import { retireRootToken } from "../../components/vault/retire-root";
 import { BUSYBOX, busyboxPath } from "../support/busybox-env";
 import { BUSYBOX_WGET_TLS, OpenBaoServer, openbaoAvailable } from "../support/openbao";

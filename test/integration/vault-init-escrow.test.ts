@@ -13,7 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { ENTRYPOINT, initCredentials, initEscrowName } from "../../components/vault/bootstrap";
 import { Settings } from "../../components/config";
-import { certFiles, serverConfigJson, vaultMembers } from "../../components/vault/hcl";
+import { certFiles, vaultMembers } from "../../components/vault/members";
+import { serverConfigJson } from "../../components/vault/server-config";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep } from "../support/docker";
 import { makeCa, openbaoAvailable } from "../support/openbao";
 import { ensureOpenBaoVaultImage } from "../support/openbao-image";
@@ -167,7 +168,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
             "--mount", `type=bind,src=${path.join(dir, "ssl")},dst=/vault/certs,readonly`,
             "--secret", `source=${secret},target=vault_unseal_key`,
             "--env", `VAULT_CONFIG_JSON=${serverConf}`,
-            // The member's own health check (components/vault/stack.ts).
+            // The member's own health check (components/vault/cluster.ts).
             "--health-cmd", "wget -q --no-check-certificate -O /dev/null https://127.0.0.1:8200/v1/sys/health?standbyok=true",
             "--health-interval", "2s", "--health-retries", "30",
             "--entrypoint", "/bin/sh", image, "-c", ENTRYPOINT, "vault-entrypoint",

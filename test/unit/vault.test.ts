@@ -9,7 +9,7 @@ import * as path from "path";
 import { Evaluation, FIXTURES, RecordedResource, SECRET, SERVICE, comesAfter, evaluateStack, input, named, ofType } from "../harness";
 import { parseRawValue } from "../../components/config";
 import { readStackConfig } from "../../tools/offline/stack-config";
-import { VaultServerConfig } from "../../components/vault/hcl";
+import { VaultServerConfig } from "../../components/vault/server-config";
 
 const POLICY = "vault:index/policy:Policy";
 const ROLE = "vault:appRole/authBackendRole:AuthBackendRole";

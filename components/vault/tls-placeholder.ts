@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
-import { managerScript } from "../swarm";
-import { VaultMember, certFiles, vaultHostname } from "./hcl";
+import { managerScript, registryEnv } from "../swarm";
+import { VaultMember, certFiles, vaultHostname } from "./members";
 
 const NODE_JOB = fs.readFileSync(path.join(__dirname, "node-job.sh"), "utf8");
 export const TLS_PLACEHOLDER_SCRIPT = fs.readFileSync(path.join(__dirname, "tls-placeholder.sh"), "utf8");
@@ -67,10 +67,4 @@ export class VaultTlsPlaceholder extends pulumi.ComponentResource {
         );
         this.registerOutputs({ nodes: args.members.map((m) => m.node.name) });
     }
-}
-
-/** Registry login for scripts that start containers from Harbor images on the manager (password via stdin). */
-export function registryEnv(cfg: PlatformConfig): Record<string, pulumi.Input<string>> {
-    if (!cfg.registry.auth) return {};
-    return { REGISTRY: cfg.registry.server, REGISTRY_USER: cfg.registry.username!, REGISTRY_PASSWORD: cfg.secrets.harborPassword! };
 }

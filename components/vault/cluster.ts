@@ -8,7 +8,8 @@ import { PlatformConfig } from "../config";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { ServiceBuilder, ServiceSpec, VersionedSecret, onLabel, onNode } from "../swarm";
 import { ENTRYPOINT } from "./bootstrap";
-import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, serverConfigJson, vaultHostname } from "./hcl";
+import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, vaultHostname } from "./members";
+import { serverConfigJson } from "./server-config";
 
 /** The ServiceSpec of one member: pure, so tests and the stack-file renderer read the same thing. */
 export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: VaultMember[], unsealKey: VersionedSecret): ServiceSpec {
