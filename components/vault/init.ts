@@ -35,8 +35,9 @@ export class VaultInit extends pulumi.ComponentResource {
         const first = args.members[0];
         // Made (and recorded in the encrypted state) before the init command runs: it depends on it.
         const escrowKey = new random.RandomPassword(`${name}-escrow-key`, { length: 48, special: false }, { parent: this });
+        const commandName = `${name}-command`;
         const cmd = managerScript(
-            `${name}-vault-init`,
+            commandName,
             {
                 config: cfg,
                 script: BOOTSTRAP,
@@ -60,12 +61,15 @@ export class VaultInit extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: steps.after(`${name}-vault-init`, "the transient Vault server needs the step-10 certificate on vault-1's node", args.certificate),
+                dependsOn: steps.after(commandName, "the transient Vault server needs the step-10 certificate on vault-1's node", args.certificate),
                 additionalSecretOutputs: ["stdout"],
                 // Runs once: Vault hands out the key only at initialisation, so a re-run could only say
                 // "already initialised" and the recorded key must stay. Deleting it must not forget it either.
                 ignoreChanges: ["create", "stdin", "triggers", "environment", "connection"],
                 retainOnDelete: true,
+                // Deployed stacks record this command as `<name>-vault-init`: through the alias their state, Vault's
+                // init answer included, stays this command's, so it is never created (and run) again.
+                aliases: [{ name: `${name}-vault-init` }],
             },
         );
         this.command = cmd;

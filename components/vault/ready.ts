@@ -27,8 +27,9 @@ export class VaultReady extends pulumi.ComponentResource {
         super("iklimco:vault:Ready", name, {}, opts);
         const cfg = args.config;
         const steps = new PipelineNotes();
+        const commandName = `${name}-command`;
         this.command = managerScript(
-            `${name}-vault-ready`,
+            commandName,
             {
                 config: cfg,
                 script: BOOTSTRAP,
@@ -47,7 +48,9 @@ export class VaultReady extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: steps.after(`${name}-vault-ready`, "the readiness check runs once every Vault member's service has converged", ...args.services),
+                dependsOn: steps.after(commandName, "the readiness check runs once every Vault member's service has converged", ...args.services),
+                // Deployed stacks record this command as `<name>-vault-ready`: through the alias their state stays its.
+                aliases: [{ name: `${name}-vault-ready` }],
             },
         );
         this.pipeline = steps.record();

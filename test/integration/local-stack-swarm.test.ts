@@ -112,7 +112,7 @@ describe("local stack on a real swarm: its compose export, contract-true stand-i
         // server on vault-1's volume): the program's own commands, in the program's order.
         const commands = ev.resources.filter((x) => x.type === "command:local:Command");
         const tls = commands.find((c) => c.name.endsWith("-tls-vault-1"))!;
-        const init = commands.find((c) => c.name.endsWith("-vault-init"))!;
+        const init = commands.find((c) => c.name.endsWith("-vault-init-command"))!;
         expect(tls && init, commands.map((c) => c.name).join(", ")).to.not.equal(undefined);
         const step10 = runCommand(tls);
         expect(step10.status, step10.stderr).to.equal(0);

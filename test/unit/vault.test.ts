@@ -97,8 +97,8 @@ describe("vault component (offline engine, prod stack)", function () {
     });
 
     it("escrows the init answer under a random key made before the init command, and the readiness run removes the escrow", () => {
-        const init = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-init"))!;
-        const ready = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-ready"))!;
+        const init = ofType(ev, COMMAND).find((c) => c.name === "iklimco-vault-init-command")!;
+        const ready = ofType(ev, COMMAND).find((c) => c.name === "iklimco-vault-ready-command")!;
         const key = ev.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.endsWith("-init-escrow-key"))!;
         expect(key, "the escrow key resource").to.not.equal(undefined);
         expect(comesAfter(ev, init, key), "the key is in the state before Vault is initialised").to.equal(true);
@@ -112,7 +112,7 @@ describe("vault component (offline engine, prod stack)", function () {
     });
 
     it("never has a credential as a plain value: unseal key, root token, role ids and secret ids are secrets everywhere", () => {
-        const init = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-init"))!;
+        const init = ofType(ev, COMMAND).find((c) => c.name === "iklimco-vault-init-command")!;
         const initAnswer = JSON.parse(
             // the mock's init answer (tools/offline/mocks.ts)
             JSON.stringify({ keys_base64: [Buffer.from(`mock-key-${init.name}`).toString("base64")], root_token: `hvs.mock-root-${init.name}` }),
@@ -219,8 +219,8 @@ describe("vault component (offline engine, prod stack)", function () {
     });
 
     it("orders: members after init, one member at a time, readiness after the members, Vault as code after readiness; step 16 after step 14", () => {
-        const init = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-init"))!;
-        const ready = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-ready"))!;
+        const init = ofType(ev, COMMAND).find((c) => c.name === "iklimco-vault-init-command")!;
+        const ready = ofType(ev, COMMAND).find((c) => c.name === "iklimco-vault-ready-command")!;
         const tls1 = ofType(ev, COMMAND).find((c) => c.name.endsWith("-tls-vault-1"))!;
         const [v1, v2, v3] = vaultServices(ev);
         const provider = ev.resources.find((r) => r.type === "pulumi:providers:vault")!;
@@ -262,7 +262,7 @@ describe("vault component (offline engine, prod stack)", function () {
                 tls_min_version: "tls12",
             });
         }
-        const init = ofType(ev, COMMAND).find((c) => c.name.endsWith("-vault-init"))!;
+        const init = ofType(ev, COMMAND).find((c) => c.name === "iklimco-vault-init-command")!;
         expect(scriptEnv(init).SERVER_CONFIG_JSON, "the transient bootstrap server runs vault-1's config").to.equal(texts[0]);
     });
 

@@ -42,6 +42,8 @@ export interface RecordedResource {
     steps: number[];
     /** The resource options the engine acts on when it diffs, replaces and deletes (as registered). */
     options: RecordedOptions;
+    /** The URNs its `aliases` name: state recorded under one of them is this resource's (a rename keeps it). */
+    aliases: string[];
 }
 
 export interface RecordedOptions {
@@ -112,6 +114,31 @@ function sanitize(value: any, at: string, secretPaths: string[], reveal = false)
     return value;
 }
 
+/** A parent's type as its children's URNs carry it here: the mock monitor prefixes a child's type with it. */
+const parentType = (urn: string) => (urn.split("::")[2] ?? "").split("$").pop() ?? "";
+
+/**
+ * The URNs a registration's aliases stand for, formed the way the mock monitor forms the URNs this engine
+ * records (so the two compare): a spec's missing name, type, stack, project or parent is the resource's own,
+ * and a child's type is prefixed with its parent's.
+ */
+function aliasUrns(req: any, stack: string, project: string): string[] {
+    const out: string[] = [...req.getAliasurnsList()];
+    for (const a of req.getAliasesList()) {
+        if (a.hasUrn()) {
+            out.push(a.getUrn());
+            continue;
+        }
+        const spec = a.getSpec();
+        if (!spec) continue;
+        const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+        const type = spec.getType() || req.getType();
+        const qualified = parent ? `${parentType(parent)}$${type}` : type;
+        out.push(`urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${qualified}::${spec.getName() || req.getName()}`);
+    }
+    return [...new Set(out)].sort();
+}
+
 type ModuleLoader = (m: NodeJS.Module & { _compile(code: string, filename: string): unknown }, filename: string) => unknown;
 const transpiled = new Map<string, { source: string; code: string }>();
 let transpileCacheInstalled = false;
@@ -164,13 +191,14 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     const records: RecordedResource[] = [];
     const failures: Error[] = [];
     let pending = 0;
+    const project = opts.project ?? "iklimco-platform";
 
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) } }),
             call: (args) => args.inputs,
         },
-        opts.project ?? "iklimco-platform",
+        project,
         opts.stack,
         false,
     );
@@ -195,6 +223,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
             protect: req.getProtect() === true,
             replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
         };
+        const aliases = aliasUrns(req, opts.stack, project);
         register(req, (err: any, resp: any) => {
             pending--;
             if (err) {
@@ -214,6 +243,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
                     secretInputs: secretInputs.sort(),
                     steps: [],
                     options,
+                    aliases,
                 });
             }
             callback(err, resp);
