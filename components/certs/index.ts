@@ -229,7 +229,7 @@ export class CertFlow extends pulumi.ComponentResource {
         const swarm = args.swarm;
         const image = cfg.images.certTools;
         const swagNode = args.swag?.node ?? nodesWithLabel(cfg, "edge")[0]?.name;
-        if (!swagNode) throw new Error("certs: no node labelled edge for SWAG and cert-reloader");
+        if (!swagNode) throw new pulumi.ResourceError("certs: no node labelled edge for SWAG and cert-reloader", this);
         const swagVolume = args.swag?.volumeName ?? `${cfg.stackName}_swag-config`;
         const members = vaultMembers(cfg, args.vault?.serviceNames);
         const membersEnv = vaultMembersEnv(members);

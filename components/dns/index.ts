@@ -66,12 +66,12 @@ export class DnsRecords extends pulumi.ComponentResource {
             return;
         }
         if (args.after.length === 0) {
-            throw new Error(`${name}: the DNS records need the SWAG service in \`after\`, so no public name points at a proxy that is not serving yet`);
+            throw new pulumi.ResourceError(`${name}: the DNS records need the SWAG service in \`after\`, so no public name points at a proxy that is not serving yet`, this);
         }
         const values = args.addresses ? [...new Set(args.addresses)].sort() : edgeAddresses(cfg);
         // One provider object for all the records: serialised once.
         const implementation = new GoDaddyRecordProvider();
-        if (values.length === 0) throw new Error(`${name}: no address to point the DNS records at (no edge node, or an empty \`addresses\`)`);
+        if (values.length === 0) throw new pulumi.ResourceError(`${name}: no address to point the DNS records at (no edge node, or an empty \`addresses\`)`, this);
         for (const record of [...new Set(cfg.dns.records)].sort()) {
             const resourceName = `${name}-${record}`;
             this.records[record] = new GoDaddyRecord(
@@ -86,7 +86,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         }
         const vaultLabel = vaultRecordLabel(cfg);
         if (vaultLabel) {
-            if (!args.vaultAfter?.length) throw new Error(`${name}: Vault's public record needs the Vault members in \`vaultAfter\`, so ${vaultLabel}.${cfg.domain} points only at nodes that serve it`);
+            if (!args.vaultAfter?.length) throw new pulumi.ResourceError(`${name}: Vault's public record needs the Vault members in \`vaultAfter\`, so ${vaultLabel}.${cfg.domain} points only at nodes that serve it`, this);
             const resourceName = `${name}-${vaultLabel}`;
             this.records[vaultLabel] = new GoDaddyRecord(
                 resourceName,

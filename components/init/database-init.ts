@@ -45,7 +45,7 @@ export class DatabaseInit extends pulumi.ComponentResource {
 
         const grants = postgresGrants(cfg.microservices);
         for (const g of grants) {
-            if (!creds.postgres[g.service]) throw new Error(`database init: no PostgreSQL credentials for ${g.service}`);
+            if (!creds.postgres[g.service]) throw new pulumi.ResourceError(`database init: no PostgreSQL credentials for ${g.service}`, this);
         }
         const verifiers = pulumi.all(Object.fromEntries(grants.map((g) => [g.variable, creds.postgres[g.service].verifier])));
         const pgStdin = pulumi
@@ -78,7 +78,7 @@ export class DatabaseInit extends pulumi.ComponentResource {
 
         const mongoPasswords = pulumi.all(Object.fromEntries(Object.entries(creds.mongodb).map(([svc, s]) => [svc, s.value])));
         for (const m of cfg.microservices) {
-            if (m.mongodb && !creds.mongodb[m.name]) throw new Error(`database init: no MongoDB credentials for ${m.name}`);
+            if (m.mongodb && !creds.mongodb[m.name]) throw new pulumi.ResourceError(`database init: no MongoDB credentials for ${m.name}`, this);
         }
         this.mongoJob = oneShot(
             `${name}-mongodb`,

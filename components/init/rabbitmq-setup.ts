@@ -34,7 +34,7 @@ export class RabbitmqSetup extends pulumi.ComponentResource {
         const cfg = args.config;
         this.desired = renderRabbitmqDesired(cfg.microservices);
         const users = rabbitmqUsers(cfg.microservices);
-        for (const u of users) if (!args.credentials.rabbitmq[u.service]) throw new Error(`rabbitmq setup: no credentials for ${u.service}`);
+        for (const u of users) if (!args.credentials.rabbitmq[u.service]) throw new pulumi.ResourceError(`rabbitmq setup: no credentials for ${u.service}`, this);
         const passwords = pulumi.all(Object.fromEntries(users.map((u) => [u.user, args.credentials.rabbitmq[u.service].value])));
         this.job = oneShot(
             `${name}-job`,

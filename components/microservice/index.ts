@@ -45,21 +45,21 @@ export class MicroserviceDeploy extends pulumi.ComponentResource {
         const steps = new PipelineNotes();
         const s = args.settings;
         const digest = args.digest ?? s.digest;
-        if (!digest || !isDigest(digest)) throw new Error(`microservice ${s.serviceName}: a tested digest sha256:<64 hex> is required (workflow input or DEPLOY_IMAGE_DIGEST), found ${JSON.stringify(digest)}`);
+        if (!digest || !isDigest(digest)) throw new pulumi.ResourceError(`microservice ${s.serviceName}: a tested digest sha256:<64 hex> is required (workflow input or DEPLOY_IMAGE_DIGEST), found ${JSON.stringify(digest)}`, this);
         for (const [what, secret] of [
             ["role id", args.vaultRoleId],
             ["secret id", args.vaultSecretId],
         ] as const) {
             const expected = `/run/secrets/${s.serviceName}_vault_${what === "role id" ? "role_id" : "secret_id"}`;
-            if (secret.target !== expected) throw new Error(`microservice ${s.serviceName}: the Vault ${what} secret must mount at ${expected}, found ${secret.target}`);
+            if (secret.target !== expected) throw new pulumi.ResourceError(`microservice ${s.serviceName}: the Vault ${what} secret must mount at ${expected}, found ${secret.target}`, this);
         }
-        if (!args.vaultAddr.startsWith("https://")) throw new Error(`microservice ${s.serviceName}: vaultAddr must be https, found ${args.vaultAddr}`);
+        if (!args.vaultAddr.startsWith("https://")) throw new pulumi.ResourceError(`microservice ${s.serviceName}: vaultAddr must be https, found ${args.vaultAddr}`, this);
         const passwords = args.passwords ?? [];
         const passwordEnv: Record<string, string> = {};
         for (const p of passwords) {
             const kind = new RegExp(`^${s.serviceName}_(db|mongodb|rabbitmq)_password$`).exec(p.logicalName)?.[1];
-            if (!kind) throw new Error(`microservice ${s.serviceName}: expected a password secret <svc>_{db,mongodb,rabbitmq}_password, found ${p.logicalName}`);
-            if (p.target !== `/run/secrets/${p.logicalName}`) throw new Error(`microservice ${s.serviceName}: ${p.logicalName} must mount at /run/secrets/${p.logicalName}, found ${p.target}`);
+            if (!kind) throw new pulumi.ResourceError(`microservice ${s.serviceName}: expected a password secret <svc>_{db,mongodb,rabbitmq}_password, found ${p.logicalName}`, this);
+            if (p.target !== `/run/secrets/${p.logicalName}`) throw new pulumi.ResourceError(`microservice ${s.serviceName}: ${p.logicalName} must mount at /run/secrets/${p.logicalName}, found ${p.target}`, this);
             passwordEnv[`${kind.toUpperCase()}_PASSWORD_FILE`] = p.target;
         }
 

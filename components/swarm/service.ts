@@ -160,8 +160,8 @@ export class ServiceBuilder {
     }
 
     build(resourceName: string, spec: ServiceSpec, opts: pulumi.CustomResourceOptions = {}): docker.Service {
-        if (!spec.healthcheck.test.length) throw new Error(`service ${spec.name}: a health check is required`);
-        if ("replicas" in spec.mode && spec.mode.replicas < 1) throw new Error(`service ${spec.name}: replicas must be at least 1`);
+        if (!spec.healthcheck.test.length) throw new pulumi.ResourceError(`service ${spec.name}: a health check is required`, opts.parent);
+        if ("replicas" in spec.mode && spec.mode.replicas < 1) throw new pulumi.ResourceError(`service ${spec.name}: replicas must be at least 1`, opts.parent);
         const labels = houseLabels(this.ctx.stackName, spec);
         const order = updateOrder(spec);
         const hc = { ...HOUSE_DEFAULTS.healthcheck, ...spec.healthcheck };

@@ -75,7 +75,7 @@ export class VaultCluster extends pulumi.ComponentResource {
         super("iklimco:vault:Cluster", name, {}, opts);
         const steps = new PipelineNotes();
         if (args.certificates.length !== args.members.length) {
-            throw new Error(`vault cluster: ${args.members.length} members but ${args.certificates.length} step-10 certificate jobs`);
+            throw new pulumi.ResourceError(`vault cluster: ${args.members.length} members but ${args.certificates.length} step-10 certificate jobs`, this);
         }
         this.specs = args.members.map((m) => memberSpec(args.config, m, args.members, args.unsealKey));
         this.services = [];

@@ -75,7 +75,14 @@ export class VaultInit extends pulumi.ComponentResource {
         this.command = cmd;
         const creds = pulumi
             .all([cmd.stdout, cfg.secrets.vaultUnsealKey ?? "", cfg.secrets.vaultToken ?? ""])
-            .apply(([out, key, token]) => initCredentials(out, { unsealKey: key || undefined, token: token || undefined }));
+            .apply(([out, key, token]) => {
+                // A bad answer is the init command's: the error names it.
+                try {
+                    return initCredentials(out, { unsealKey: key || undefined, token: token || undefined });
+                } catch (err) {
+                    throw new pulumi.ResourceError(err instanceof Error ? err.message : String(err), cmd);
+                }
+            });
         this.unsealKey = new VersionedSecret(
             `${name}-unseal-key`,
             { logicalName: UNSEAL_KEY_SECRET, value: pulumi.secret(creds.apply((c) => c.unsealKey)), provider: args.dockerProvider },

@@ -1,6 +1,7 @@
 // The DNS component under the offline engine (Pulumi mocks): the records, their values, their order after
 // SWAG, and that the GoDaddy credentials appear nowhere in the graph.
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { GODADDY_RECORD_TYPE } from "../../components/dns";
 import { buildPlan } from "../../tools/offline/plan";
@@ -85,7 +86,7 @@ describe("DNS records (step 23) under mocks", () => {
         expect(ev.outputs.dnsHostnames).to.deep.equal([]);
     });
 
-    it("refuses to build records without SWAG to come after", async () => {
+    it("refuses to build records without SWAG to come after, with an error that names the component", async () => {
         const ev = await evaluateStack("prod", { program, secrets: withCreds });
         const { DnsRecords } = ev.load<typeof import("../../components/dns")>("components/dns");
         const { validateSettings } = ev.load<typeof import("../../components/config")>("components/config");
@@ -95,7 +96,15 @@ describe("DNS records (step 23) under mocks", () => {
         const values = Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith("iklimco:")).map(([k, v]) => [k.slice(8), v]));
         const { settings } = validateSettings(values, new Set(["sshPrivateKey", "harborPassword", "godaddyKey", "godaddySecret"]));
         expect(settings, "prod settings validate").to.not.equal(undefined);
-        expect(() => new DnsRecords("lonely-dns", { config: settings!, after: [] })).to.throw(/need the SWAG service in `after`/);
+        let err: unknown;
+        try {
+            new DnsRecords("lonely-dns", { config: settings!, after: [] });
+        } catch (e) {
+            err = e;
+        }
+        expect(err).to.be.instanceOf(pulumi.ResourceError);
+        expect((err as pulumi.ResourceError).message).to.match(/need the SWAG service in `after`/);
+        expect((err as pulumi.ResourceError).resource).to.be.instanceOf(DnsRecords);
     });
 
     it("the GoDaddy key and secret appear in no resource input or output, and records carry no secret at all", async () => {
