@@ -1,6 +1,7 @@
-// What a program declares, as the offline tools read it. A program module exports `declareStack()`; its Pulumi
-// entry (index.ts, microservice/index.ts) exports the same call's outputs, and the offline engine
-// (tools/offline/engine.ts) calls it under mocks, so `npm run plan` and `pulumi preview` run the same code.
+// What a program declares, as the offline tools read it. A program module (platform.ts, microservice/program.ts,
+// the fixture programs) exports `declareStack()`, which the offline engine (tools/offline/engine.ts) calls under
+// mocks; the Pulumi entry (index.ts, microservice/index.ts) exports the outputs of the same declaration, so
+// `npm run plan` and `pulumi preview` run the same code.
 import { PipelineRecord } from "./pipeline";
 import { ServiceBuilder } from "./swarm/service";
 

@@ -1,5 +1,5 @@
 // Realistic operator mistakes, each run through the offline plan command (`npm run plan -- --stack prod
-// --config-file <broken copy of Pulumi.prod.yaml>`), which evaluates the real program (index.ts) under the mock
+// --config-file <broken copy of Pulumi.prod.yaml>`), which evaluates the real program (platform.ts) under the mock
 // engine: every case must exit 2 with zero resources registered, name every offending key by its full path,
 // give the fix where there is one, and never show a regular expression or a plain-text secret.
 import { expect } from "chai";
@@ -230,7 +230,7 @@ describe("config errors: every mistake at once, before anything is registered, w
             const file = writeCase(dir, i, c);
             const run = await planCommand(["--stack", "prod", "--config-file", file]);
             expect(run.code, run.stderr || run.stdout.slice(0, 400)).to.equal(2);
-            // The program ran (index.ts, loadConfig first) and had registered nothing when the error stopped it; a
+            // The program ran (platform.ts, loadConfig first) and had registered nothing when the error stopped it; a
             // broken file stops before the program runs at all.
             if (c.edit) expect(run.resourcesRegistered).to.equal(0);
             else expect(run.resourcesRegistered ?? 0).to.equal(0);
