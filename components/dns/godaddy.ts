@@ -19,6 +19,7 @@
 // path}]}`; 429 adds `retryAfterSec`. 401/403 are credential problems, 404 an unknown domain, 422 a request
 // GoDaddy rejects (its own message is passed on).
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { ProviderSource } from "../prebuilt-dynamic-resource";
 
 /** The config keys the provider reads in `configure` (the whole stack config reaches dynamic providers). */
 export const GODADDY_KEY_CONFIG = "iklimco:godaddyKey";
@@ -383,4 +384,9 @@ export class GoDaddyRecordProvider implements dynamic.ResourceProvider<RecordSet
                 return apiError("http", `GoDaddy answered HTTP ${status} to ${method} ${fqdn}: ${said}`, status);
         }
     }
+}
+
+/** The provider's code as `npm run build` serialises it (components/prebuilt-dynamic-resource.ts). */
+export function goDaddyRecordProvider(): ProviderSource {
+    return { file: __filename, make: () => new GoDaddyRecordProvider() };
 }

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Settings, nodesWithLabel } from "../config";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { DnsNames, dnsNames, vaultAddresses, vaultRecordLabel } from "./names";
-import { GoDaddyRecordProvider } from "./godaddy";
+import { providerCode } from "../prebuilt-dynamic-resource";
+import { goDaddyRecordProvider } from "./godaddy";
 import { GoDaddyRecord } from "./record";
 
 export * from "./names";
@@ -69,8 +70,8 @@ export class DnsRecords extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`${name}: the DNS records need the SWAG service in \`after\`, so no public name points at a proxy that is not serving yet`, this);
         }
         const values = args.addresses ? [...new Set(args.addresses)].sort() : edgeAddresses(cfg);
-        // One provider object for all the records: serialised once.
-        const implementation = new GoDaddyRecordProvider();
+        // The provider's code, read (or serialised) once for all the records.
+        const implementation = providerCode(goDaddyRecordProvider());
         if (values.length === 0) throw new pulumi.ResourceError(`${name}: no address to point the DNS records at (no edge node, or an empty \`addresses\`)`, this);
         for (const record of [...new Set(cfg.dns.records)].sort()) {
             const resourceName = `${name}-${record}`;

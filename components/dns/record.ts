@@ -2,7 +2,8 @@
 // dynamic provider in ./godaddy.ts. Its inputs and outputs are the record set only; the GoDaddy key and secret
 // reach the provider through the stack config (`configure`), never through this resource (see ./godaddy.ts).
 import * as pulumi from "@pulumi/pulumi";
-import { GoDaddyRecordProvider, RecordType } from "./godaddy";
+import { PrebuiltDynamicResource, providerCode } from "../prebuilt-dynamic-resource";
+import { RecordType, goDaddyRecordProvider } from "./godaddy";
 
 /** The type token the engine, the plan and policies see: `pulumi-nodejs:dynamic/godaddy:GoDaddyRecord`. */
 export const GODADDY_RECORD_MODULE = "godaddy";
@@ -20,7 +21,7 @@ export interface GoDaddyRecordArgs {
     ttl: pulumi.Input<number>;
 }
 
-export class GoDaddyRecord extends pulumi.dynamic.Resource {
+export class GoDaddyRecord extends PrebuiltDynamicResource {
     declare readonly domain: pulumi.Output<string>;
     declare readonly type: pulumi.Output<RecordType>;
     declare readonly name: pulumi.Output<string>;
@@ -29,13 +30,10 @@ export class GoDaddyRecord extends pulumi.dynamic.Resource {
     /** `<name>.<domain>`, as the provider reports it. */
     declare readonly fqdn: pulumi.Output<string>;
 
-    /**
-     * `implementation` is the dynamic provider's code, serialised into the resource; it holds no secret. The SDK
-     * serialises one object once, so DnsRecords hands the same one to all of its records.
-     */
-    constructor(name: string, args: GoDaddyRecordArgs, opts?: pulumi.CustomResourceOptions, implementation: GoDaddyRecordProvider = new GoDaddyRecordProvider()) {
+    /** `code` is the provider's (components/prebuilt-dynamic-resource.ts); DnsRecords gives all its records the same. */
+    constructor(name: string, args: GoDaddyRecordArgs, opts?: pulumi.CustomResourceOptions, code: pulumi.Input<string> = providerCode(goDaddyRecordProvider())) {
         super(
-            implementation,
+            code,
             name,
             { domain: args.domain, type: args.type, name: args.name, values: args.values, ttl: args.ttl, fqdn: undefined },
             opts,

@@ -12,6 +12,7 @@
 // generate-root`), so retiring it loses nothing. The resource never re-runs (diff reports no change, delete
 // is a no-op): a revoked root token cannot be revoked twice.
 import * as pulumi from "@pulumi/pulumi";
+import { PrebuiltDynamicResource, ProviderSource, providerCode } from "../prebuilt-dynamic-resource";
 
 export interface RetireRootInputs {
     address: string;
@@ -106,19 +107,26 @@ export async function retireRootToken(inputs: RetireRootInputs): Promise<{ roleI
     return { roleId, secretId };
 }
 
-const provider: Readonly<pulumi.dynamic.ResourceProvider> = {
-    async create(inputs: RetireRootInputs) {
-        const creds = await retireRootToken(inputs);
-        return { id: `${inputs.loginMount}/${inputs.loginRole}`, outs: { ...inputs, ...creds } };
-    },
-    // Runs once: nothing the inputs say can be redone on a revoked root token.
-    async diff() {
-        return { changes: false };
-    },
-    async delete() {
-        /* the root token stays revoked; the program's AppRole stays for the next stack */
-    },
-};
+/** The provider's code as `npm run build` serialises it (components/prebuilt-dynamic-resource.ts). */
+export function rootTokenRetirementProvider(): ProviderSource {
+    return { file: __filename, make: retirementProvider };
+}
+
+function retirementProvider(): pulumi.dynamic.ResourceProvider {
+    return {
+        async create(inputs: RetireRootInputs) {
+            const creds = await retireRootToken(inputs);
+            return { id: `${inputs.loginMount}/${inputs.loginRole}`, outs: { ...inputs, ...creds } };
+        },
+        // Runs once: nothing the inputs say can be redone on a revoked root token.
+        async diff() {
+            return { changes: false };
+        },
+        async delete() {
+            /* the root token stays revoked; the program's AppRole stays for the next stack */
+        },
+    };
+}
 
 export interface RetireRootArgs {
     address: pulumi.Input<string>;
@@ -132,11 +140,11 @@ export interface RetireRootArgs {
     role: pulumi.Input<Record<string, unknown>>;
 }
 
-export class RootTokenRetirement extends pulumi.dynamic.Resource {
+export class RootTokenRetirement extends PrebuiltDynamicResource {
     declare readonly roleId: pulumi.Output<string>;
     declare readonly secretId: pulumi.Output<string>;
 
     constructor(name: string, args: RetireRootArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { ...args, rootToken: pulumi.secret(args.rootToken), roleId: undefined, secretId: undefined }, { ...opts, additionalSecretOutputs: ["roleId", "secretId", "rootToken"] }, "iklimco", "RootTokenRetirement");
+        super(providerCode(rootTokenRetirementProvider()), name, { ...args, rootToken: pulumi.secret(args.rootToken), roleId: undefined, secretId: undefined }, { ...opts, additionalSecretOutputs: ["roleId", "secretId", "rootToken"] }, "iklimco", "RootTokenRetirement");
     }
 }
