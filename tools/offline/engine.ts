@@ -64,7 +64,7 @@ export interface Evaluation {
     reasons: GraphReason[];
     /** The service builders the program declared its Swarm services through (for the stack-file renderer). */
     serviceBuilders: readonly ServiceBuilder[];
-    /** The program's own modules as loaded for this evaluation (its functions, for tests and the renderer). */
+    /** Loads one of the program's modules from where this evaluation ran it (bin/ or the sources): for tests and the renderer. */
     load: <T = any>(modulePath: string) => T;
     outputs: Record<string, unknown>;
 }
@@ -139,40 +139,14 @@ function aliasUrns(req: any, stack: string, project: string): string[] {
     return [...new Set(out)].sort();
 }
 
-type ModuleLoader = (m: NodeJS.Module & { _compile(code: string, filename: string): unknown }, filename: string) => unknown;
-const transpiled = new Map<string, { source: string; code: string }>();
-let transpileCacheInstalled = false;
-
 /**
- * Each evaluation loads the program's modules afresh, and ts-node would transpile every file again each time.
- * This keeps what ts-node produced for a file, and hands it to the module loader again while the file's
- * source is unchanged: the same code runs, it is only not transpiled twice.
+ * A plain program (a fixture whose exports are its outputs) runs when its module is loaded, so each evaluation
+ * loads that module again. The program's other modules are loaded once per process and shared by every
+ * evaluation: they hold no module-level state (test/unit/module-state.test.ts), and a `declareStack()`
+ * program is simply called again.
  */
-function installTranspileCache(): void {
-    const extensions = require.extensions as unknown as Record<string, ModuleLoader | undefined>;
-    const tsLoader = extensions[".ts"];
-    if (transpileCacheInstalled || !tsLoader) return;
-    transpileCacheInstalled = true;
-    extensions[".ts"] = (m, filename) => {
-        const source = fs.readFileSync(filename, "utf8");
-        const hit = transpiled.get(filename);
-        if (hit && hit.source === source) return m._compile(hit.code, filename);
-        const compile = m._compile;
-        m._compile = function (code: string, file: string) {
-            if (file === filename) transpiled.set(filename, { source, code });
-            return compile.call(this, code, file);
-        };
-        return tsLoader(m, filename);
-    };
-}
-
-/** Removes the program's own modules from the require cache so each evaluation starts from scratch. */
-function forgetProgramModules(): void {
-    for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(REPO_ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}tools${path.sep}offline${path.sep}`)) {
-            delete require.cache[id];
-        }
-    }
+function forgetProgramEntry(programPath: string): void {
+    delete require.cache[require.resolve(programPath)];
 }
 
 let evaluating = false;
@@ -250,9 +224,8 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         });
     };
 
-    installTranspileCache();
-    forgetProgramModules();
     const programPath = opts.program ?? path.join(PROGRAM_ROOT, "platform");
+    forgetProgramEntry(programPath);
     // The program's own modules (read by `load`): bin/ for the compiled program, the repository otherwise.
     const bin = path.join(REPO_ROOT, "bin");
     const programRoot = programPath.startsWith(bin + path.sep) ? bin : REPO_ROOT;
@@ -270,14 +243,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         if (err && typeof err === "object") (err as { resourcesRegistered?: number }).resourcesRegistered = records.length + pending;
         throw err;
     }
-    // The program's modules as this evaluation loaded them: a later evaluation reloads them, so `load` reads
-    // the ones captured when this evaluation ended (see below), never whatever the require cache holds by then.
-    const modules = new Map<string, NodeJS.Module>();
-    const load = <T>(modulePath: string): T => {
-        const id = require.resolve(path.resolve(programRoot, modulePath));
-        const captured = modules.get(id);
-        return captured ? (captured.exports as T) : require(id);
-    };
+    const load = <T>(modulePath: string): T => require(require.resolve(path.resolve(programRoot, modulePath)));
 
     // Drain: resources created inside applies register later, so wait until nothing is in flight for a while.
     let stableTicks = 0;
@@ -319,6 +285,5 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     };
     for (const r of records) r.steps = inherited(r);
     records.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-    for (const [id, m] of Object.entries(require.cache)) if (m) modules.set(id, m);
     return { stack: opts.stack, resources: records, byUrn, reasons, serviceBuilders: declared.services, load, outputs };
 }

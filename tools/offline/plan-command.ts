@@ -49,8 +49,8 @@ export function parseArgs(argv: string[]): PlanArgs {
     return { stack: values.stack, json: values.json ?? false, mermaid: values.mermaid ?? false, compose: values.compose, configFile: values["config-file"] };
 }
 
-// The engine reloads the program's modules for each evaluation, so a ConfigError thrown by the program is an
-// instance of a fresh copy of the class: recognise it by name as well.
+// The program may run from bin/ while this runs from the sources (or the reverse), so a ConfigError thrown by
+// the program can be an instance of the other copy of the class: recognise it by name as well.
 export const isConfigError = (err: unknown): err is ConfigError => err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError");
 
 export async function planCommand(argv: string[]): Promise<PlanCommandResult> {
