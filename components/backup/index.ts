@@ -6,7 +6,6 @@
 // converges within the provider's timeout long before its first scheduled snapshot.
 //
 // The backup logs in with its own AppRole whose policy may only read sys/storage/raft/snapshot.
-import * as fs from "fs";
 import * as docker from "@pulumi/docker";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,14 +16,15 @@ import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { appRoleWithSwarmSecrets } from "../vault/access";
 import { appRoleSettings } from "../vault/approle";
 import { VAULT_PORTS, vaultMembers } from "../vault/members";
+import { shippedScript } from "../shell";
 import { SwarmFoundation, managerScript, onLabel, registryEnv } from "../swarm";
 
-const read = (f: string) => fs.readFileSync(path.join(__dirname, f), "utf8");
+const read = (f: string) => shippedScript(path.join(__dirname, f));
 export const SNAPSHOT_SCRIPT = read("vault-snapshot.sh");
 export const HEALTH_SCRIPT = read("vault-backup-health.sh");
 export const SCHEDULER_SCRIPT = read("scheduler.sh");
 export const SNAPSHOT_DIR_SCRIPT = read("snapshot-dir.sh");
-const NODE_JOB = fs.readFileSync(path.join(__dirname, "..", "vault", "node-job.sh"), "utf8");
+const NODE_JOB = shippedScript(path.join(__dirname, "..", "vault", "node-job.sh"));
 /** How often the health check runs: its first run is one interval after the start, and convergence waits for it. */
 export const HEALTH_INTERVAL = "30s";
 

@@ -13,6 +13,9 @@
 # $SNAPSHOT_DIR/.last-success that the service's health check (vault-backup-health.sh) turns into "unhealthy".
 # The token and the secret id are never printed.
 set -eu
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
+LOG_NAME=vault-backup
 
 ROLE_ID_FILE=${ROLE_ID_FILE:-/run/secrets/backup_vault_role_id}
 SECRET_ID_FILE=${SECRET_ID_FILE:-/run/secrets/backup_vault_secret_id}
@@ -21,21 +24,36 @@ KEEP=${KEEP:-48}
 PREFIX=vault-raft-
 : "${VAULT_ADDR:?VAULT_ADDR is required}"
 
-log() { echo "vault-backup: $*" >&2; }
 fail() {
   log "FAILED: $*"
   date -u +%Y-%m-%dT%H:%M:%SZ > "$SNAPSHOT_DIR/.last-failure" 2>/dev/null || true
   exit 1
 }
 
-# Keeps the newest $KEEP snapshots (names sort by time) and deletes the rest; other files are never touched.
+# One of this script's snapshots: vault-raft-<YYYYMMDDTHHMMSSZ>.snap.
+is_snapshot() {
+  case "${1##*/}" in "$PREFIX"[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.snap) return 0 ;; esac
+  return 1
+}
+
+# Keeps the newest $KEEP snapshots and deletes the rest, oldest first (the glob lists names in order, and the
+# names sort by time); other files are never touched.
 prune() {
   keep=$1
   case "$keep" in ''|*[!0-9]*) fail "KEEP must be a whole number, got '$keep'";; esac
   [ "$keep" -ge 1 ] || fail "KEEP must be at least 1"
-  # shellcheck disable=SC2010,SC2012 # the names are this script's own vault-raft-<stamp>.snap: no odd characters
-  ls -1 "$SNAPSHOT_DIR" | grep -E "^${PREFIX}[0-9]{8}T[0-9]{6}Z\.snap$" | sort -r | tail -n +"$((keep + 1))" |
-    while read -r old; do rm -f "$SNAPSHOT_DIR/$old" && log "pruned $old"; done
+  excess=$((-keep))
+  for old in "$SNAPSHOT_DIR"/*; do
+    if is_snapshot "$old"; then excess=$((excess + 1)); fi
+  done
+  for old in "$SNAPSHOT_DIR"/*; do
+    [ "$excess" -gt 0 ] || break
+    if is_snapshot "$old"; then
+      rm -f "$old"
+      log "pruned ${old##*/}"
+      excess=$((excess - 1))
+    fi
+  done
 }
 
 if [ "${1:-}" = "--prune-only" ]; then prune "$KEEP"; exit 0; fi
@@ -44,9 +62,8 @@ mkdir -p "$SNAPSHOT_DIR" || fail "cannot create $SNAPSHOT_DIR"
 [ -r "$ROLE_ID_FILE" ] || fail "no AppRole role id at $ROLE_ID_FILE"
 [ -r "$SECRET_ID_FILE" ] || fail "no AppRole secret id at $SECRET_ID_FILE"
 
-# shellcheck disable=SC2086 # CURL_OPTS is a list of options
 login=$(printf '{"role_id":"%s","secret_id":"%s"}' "$(cat "$ROLE_ID_FILE")" "$(cat "$SECRET_ID_FILE")" |
-  curl -sS --max-time 30 ${CURL_OPTS:-} -X POST --data @- -w '\n%{http_code}' "$VAULT_ADDR/v1/auth/approle/login" 2>/dev/null) ||
+  with_opts "${CURL_OPTS:-}" curl -sS --max-time 30 {} -X POST --data @- -w '\n%{http_code}' "$VAULT_ADDR/v1/auth/approle/login" 2>/dev/null) ||
   fail "cannot reach Vault at $VAULT_ADDR for the AppRole login"
 login_code=$(printf '%s' "$login" | tail -n 1)
 case "$login_code" in
@@ -60,8 +77,7 @@ token=$(printf '%s' "$login" | sed -n 's/.*"client_token"[[:space:]]*:[[:space:]
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 tmp="$SNAPSHOT_DIR/.${PREFIX}${stamp}.snap.partial"
 trap 'rm -f "$tmp"' EXIT
-# shellcheck disable=SC2086 # CURL_OPTS is a list of options
-code=$(printf 'X-Vault-Token: %s\n' "$token" | curl -sS --max-time 600 ${CURL_OPTS:-} -H @- -o "$tmp" -w '%{http_code}' \
+code=$(printf 'X-Vault-Token: %s\n' "$token" | with_opts "${CURL_OPTS:-}" curl -sS --max-time 600 {} -H @- -o "$tmp" -w '%{http_code}' \
   "$VAULT_ADDR/v1/sys/storage/raft/snapshot" 2>/dev/null) || fail "snapshot request to $VAULT_ADDR failed"
 [ "$code" = "200" ] || fail "Vault answered HTTP $code to the snapshot request"
 [ -s "$tmp" ] || fail "Vault returned an empty snapshot"

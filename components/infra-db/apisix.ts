@@ -1,11 +1,11 @@
 // APISIX: the API gateway on `gateway`-labelled nodes, stateless (its routes live in etcd), start-first
 // updates. Its config.yaml is rendered here: the etcd cluster from the same member list as etcd itself, the
 // Admin API on the overlay only, and the admin key as ${{APISIX_ADMIN_KEY}} filled from a Swarm secret.
-import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { shippedScript } from "../shell";
 import { ModuleContext, bashHttpCheck } from "./common";
 import { EtcdTopology } from "./etcd";
 import { INFRA_USERS, InfraSecrets } from "./secrets";
@@ -14,7 +14,7 @@ export const APISIX_GATEWAY_PORT = 9080;
 export const APISIX_ADMIN_PORT = 9180;
 export const APISIX_STATUS_PORT = 7085;
 export const APISIX_ETCD_PREFIX = "/apisix";
-export const APISIX_ENTRYPOINT = fs.readFileSync(path.join(__dirname, "apisix-entrypoint.sh"), "utf8");
+export const APISIX_ENTRYPOINT = shippedScript(path.join(__dirname, "apisix-entrypoint.sh"));
 
 export function renderApisixConfig(etcdEndpoints: string[], subnet: string): string {
     const doc = {

@@ -3,15 +3,18 @@
 # read from the Swarm secret files named by *_FILE and exported only into Patroni's own process environment,
 # which is how Patroni takes them (PATRONI_SUPERUSER_PASSWORD, PATRONI_REPLICATION_PASSWORD).
 set -eu
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
+LOG_NAME=patroni-entrypoint
 umask 077
 conf="${PATRONI_CONFIG_PATH:-/tmp/patroni.yml}"
 if [ "$#" -lt 1 ] || [ -z "$1" ]; then
-  echo "patroni-entrypoint: the rendered patroni.yml was not passed as the first argument" >&2
+  log "the rendered patroni.yml was not passed as the first argument"
   exit 64
 fi
 read_secret() {
   if [ ! -r "$1" ]; then
-    echo "patroni-entrypoint: secret file $1 is missing or unreadable" >&2
+    log "secret file $1 is missing or unreadable"
     exit 1
   fi
   cat "$1"

@@ -1,19 +1,19 @@
 // Patroni: one PostgreSQL member per `db`-labelled node (`patroni-<n>`), each pinned with its own data volume,
 // etcd (v3 API) as the DCS. The Patroni YAML is rendered here from config and carries no secret; the
 // superuser and replication passwords are Swarm secret files read by the entrypoint beside this module.
-import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { PlatformConfig } from "../config";
+import { shippedScript } from "../shell";
 import { Member, ModuleContext, membersOf } from "./common";
 import { EtcdTopology } from "./etcd";
 import { INFRA_USERS, InfraSecrets } from "./secrets";
 
 export const PATRONI_REST_PORT = 8008;
 export const PATRONI_DATA_ROOT = "/home/postgres/pgdata";
-export const PATRONI_ENTRYPOINT = fs.readFileSync(path.join(__dirname, "patroni-entrypoint.sh"), "utf8");
+export const PATRONI_ENTRYPOINT = shippedScript(path.join(__dirname, "patroni-entrypoint.sh"));
 
 export interface PatroniTopology {
     members: Member[];

@@ -1,10 +1,10 @@
 // RabbitMQ: one cluster member per `mq`-labelled node (`rabbitmq-<n>`), each pinned with its own data volume.
 // Members find each other by the classic peer-discovery list rendered here; the Erlang cookie (step 11) and
 // the admin password are Swarm secrets. The management UI (15672) is reached through SWAG.
-import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import { PlatformConfig } from "../config";
+import { shippedScript } from "../shell";
 import { Member, ModuleContext, membersOf } from "./common";
 import { INFRA_USERS, InfraSecrets } from "./secrets";
 
@@ -14,7 +14,7 @@ export const RABBITMQ_SHARED_ALIAS = "rabbitmq";
 export const RABBITMQ_HOME = "/var/lib/rabbitmq";
 /** The official image's `rabbitmq` user. */
 export const RABBITMQ_UID = "999";
-export const RABBITMQ_ENTRYPOINT = fs.readFileSync(path.join(__dirname, "rabbitmq-entrypoint.sh"), "utf8");
+export const RABBITMQ_ENTRYPOINT = shippedScript(path.join(__dirname, "rabbitmq-entrypoint.sh"));
 
 export interface RabbitTopology {
     members: Member[];

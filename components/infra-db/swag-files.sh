@@ -4,6 +4,9 @@
 # file changed and the service exists. Contents arrive base64-encoded in the environment (the whole stdin of
 # the manager script is a Pulumi secret); this script prints paths, never contents.
 set -euo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
+LOG_NAME=swag-files
 
 : "${SWAG_FILE_COUNT:?SWAG_FILE_COUNT is not set}"
 : "${SWAG_SERVICE:?SWAG_SERVICE is not set}"
@@ -25,23 +28,23 @@ while [ "$i" -lt "$SWAG_FILE_COUNT" ]; do
     rm -f "$tmp"
   else
     mv -f "$tmp" "$target"
-    echo "swag-files: wrote $target"
+    say "wrote $target"
     changed=$((changed + 1))
   fi
   i=$((i + 1))
 done
 
 if [ "$changed" -eq 0 ]; then
-  echo "swag-files: all $SWAG_FILE_COUNT files up to date"
+  say "all $SWAG_FILE_COUNT files up to date"
   exit 0
 fi
 if ! docker service inspect "$SWAG_SERVICE" >/dev/null 2>&1; then
-  echo "swag-files: $changed file(s) changed; $SWAG_SERVICE is not running yet, it reads them when it starts"
+  say "$changed file(s) changed; $SWAG_SERVICE is not running yet, it reads them when it starts"
   exit 0
 fi
-echo "swag-files: $changed file(s) changed; restarting $SWAG_SERVICE so nginx and certbot read them"
+say "$changed file(s) changed; restarting $SWAG_SERVICE so nginx and certbot read them"
 if ! timeout "$reload_timeout" docker service update --force --detach=false --quiet "$SWAG_SERVICE" >/dev/null; then
-  echo "swag-files: $SWAG_SERVICE did not converge within ${reload_timeout}s after the restart" >&2
+  log "$SWAG_SERVICE did not converge within ${reload_timeout}s after the restart"
   exit 1
 fi
-echo "swag-files: $SWAG_SERVICE restarted"
+say "$SWAG_SERVICE restarted"

@@ -3,19 +3,19 @@
 // (`/config/etc/letsencrypt/live/<domain>/`). Step 9 renders its dns-conf (the GoDaddy credentials, a secret),
 // site-confs and proxy-confs here in TypeScript and writes them to the StorageBox directories SWAG
 // bind-mounts, restarting SWAG only when something changed and it already runs.
-import * as fs from "fs";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodesWithLabel } from "../config";
+import { shippedScript } from "../shell";
 import { managerScript, sha256 } from "../swarm";
 import { ModuleContext, httpCheck } from "./common";
 import { APISIX_GATEWAY_PORT } from "./apisix";
 import { GRAFANA_PORT } from "./grafana";
 import { RABBITMQ_MANAGEMENT_PORT } from "./rabbitmq";
 
-export const SWAG_FILES_SCRIPT = fs.readFileSync(path.join(__dirname, "swag-files.sh"), "utf8");
+export const SWAG_FILES_SCRIPT = shippedScript(path.join(__dirname, "swag-files.sh"));
 export const SWAG_CONFIG_DIR = "/config";
 export const SWAG_DNS_CONF_TARGET = "/config/dns-conf";
 export const SWAG_SITE_CONFS_TARGET = "/config/nginx/site-confs";

@@ -3,15 +3,15 @@
 // hash in `triggers` changes exactly when what it does changes. Rendered text never contains a secret:
 // passwords travel separately (stdin of the one-shot container) and are referred to by name.
 import * as crypto from "crypto";
-import * as fs from "fs";
 import * as path from "path";
 import { MicroserviceSpec } from "../config";
+import { shippedScript } from "../shell";
 
 export const SCRIPTS_DIR = path.join(__dirname, "scripts");
 
-/** A script shipped beside the component, read from its real file. */
+/** A script shipped beside the component, read from its real file with the shell libraries it loads bundled. */
 export function readScript(name: string): string {
-    return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+    return shippedScript(path.join(SCRIPTS_DIR, name));
 }
 
 // ---------------------------------------------------------------- PostgreSQL

@@ -13,7 +13,7 @@ import { PlatformConfig } from "../config";
 
 export interface ManagerScriptArgs {
     config: PlatformConfig;
-    /** The script's text, read with fs.readFileSync from the real file beside the component. */
+    /** The script's text, read with shippedScript() from the real file beside the component. */
     script: string;
     /** Positional arguments: not secret (they show in the plan and in `ps`). */
     args?: string[];

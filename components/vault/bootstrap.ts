@@ -24,16 +24,16 @@
 //      provider, and so every Vault-as-code resource (step 16), comes after it and uses the root token from 1
 //      (or `iklimco:vaultToken` once the root token is retired).
 // Data flows init -> secret -> services -> ready -> provider; no arrow points back.
-import * as fs from "fs";
 import * as path from "path";
+import { shippedScript } from "../shell";
 
 /** Runs a job on the manager: the transient server for init (MODE=init) or the readiness check (MODE=ready). */
-export const BOOTSTRAP = fs.readFileSync(path.join(__dirname, "vault-bootstrap.sh"), "utf8");
+export const BOOTSTRAP = shippedScript(path.join(__dirname, "vault-bootstrap.sh"));
 /** The job that initialises Vault (init.ts) and the one that waits until every member is unsealed (ready.ts). */
-export const INIT_JOB = fs.readFileSync(path.join(__dirname, "vault-init.sh"), "utf8");
-export const READY_JOB = fs.readFileSync(path.join(__dirname, "vault-ready.sh"), "utf8");
+export const INIT_JOB = shippedScript(path.join(__dirname, "vault-init.sh"));
+export const READY_JOB = shippedScript(path.join(__dirname, "vault-ready.sh"));
 /** The members' entrypoint (cluster.ts), which the transient server of the init job runs too. */
-export const ENTRYPOINT = fs.readFileSync(path.join(__dirname, "vault-entrypoint.sh"), "utf8");
+export const ENTRYPOINT = shippedScript(path.join(__dirname, "vault-entrypoint.sh"));
 
 /** The Swarm config that holds the encrypted init answer between Vault's init and the first VaultReady. */
 export function initEscrowName(stackName: string): string {

@@ -8,45 +8,39 @@
 # not secret), JOB_MOUNTS (`host-path:container-path` lines), WAIT_SECONDS (default 300);
 # REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD when the image needs a login (the password arrives on stdin).
 set -euo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
+LOG_NAME=node-job
 : "${JOB_NAME:?}" "${NODE:?}" "${IMAGE:?}" "${JOB_SCRIPT:?}"
 WAIT_SECONDS="${WAIT_SECONDS:-300}"
 
-auth=()
-if [ -n "${REGISTRY_PASSWORD:-}" ]; then
-    DOCKER_CONFIG=$(mktemp -d) && export DOCKER_CONFIG
-    trap 'rm -rf "$DOCKER_CONFIG"' EXIT
-    printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY" >/dev/null
-    auth=(--with-registry-auth)
-fi
+registry_login
 
 remove_job() { docker service rm "$JOB_NAME" >/dev/null 2>&1 || true; }
 remove_job
 
 args=(--name "$JOB_NAME" --mode replicated-job --restart-condition none --constraint "node.hostname == $NODE"
-      --label com.iklimco.managed-by=pulumi --detach --quiet "${auth[@]}")
+      --label com.iklimco.managed-by=pulumi --detach --quiet ${REGISTRY_PASSWORD:+--with-registry-auth})
 while IFS= read -r m; do [ -n "$m" ] && args+=(--mount "type=bind,src=${m%%:*},dst=${m#*:}"); done <<< "${JOB_MOUNTS:-}"
 while IFS= read -r e; do [ -n "$e" ] && args+=(--env "$e"); done <<< "${JOB_ENV:-}"
 
-trap 'remove_job; [ -n "${DOCKER_CONFIG:-}" ] && rm -rf "$DOCKER_CONFIG"' EXIT
+at_exit remove_job
 docker service create "${args[@]}" "$IMAGE" sh -c "$JOB_SCRIPT" >/dev/null
 
-deadline=$((SECONDS + WAIT_SECONDS))
+# Finished: completed, or failed for good (the job never restarts).
 state=""
-while :; do
+job_finished() {
     state=$(docker service ps "$JOB_NAME" --no-trunc --format '{{.CurrentState}}|{{.Error}}' 2>/dev/null | head -n 1 || true)
-    case "$state" in
-        Complete*) break ;;
-        Failed* | Rejected* | Shutdown* | Orphaned*) break ;;
-    esac
-    if [ "$SECONDS" -ge "$deadline" ]; then
-        echo "node-job: timed out after ${WAIT_SECONDS}s waiting for job $JOB_NAME on node $NODE (last state: ${state:-none})" >&2
-        docker service logs --raw "$JOB_NAME" >&2 2>/dev/null || true
-        exit 1
-    fi
-    sleep 2
-done
+    WAIT_DETAIL="last state: ${state:-none}"
+    case "$state" in Complete* | Failed* | Rejected* | Shutdown* | Orphaned*) return 0 ;; esac
+    return 1
+}
+if ! wait_until "$WAIT_SECONDS" 2 "job $JOB_NAME on node $NODE" job_finished; then
+    docker service logs --raw "$JOB_NAME" >&2 2>/dev/null || true
+    exit 1
+fi
 docker service logs --raw "$JOB_NAME" >&2 2>/dev/null || true
 case "$state" in
-    Complete*) echo "node-job: $JOB_NAME completed on $NODE" >&2 ;;
-    *) echo "node-job: $JOB_NAME failed on $NODE: $state" >&2; exit 1 ;;
+    Complete*) log "$JOB_NAME completed on $NODE" ;;
+    *) log "$JOB_NAME failed on $NODE: $state"; exit 1 ;;
 esac

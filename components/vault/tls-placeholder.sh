@@ -18,14 +18,15 @@
 #   DAYS        validity of the placeholder, default 30
 #   LOCK_WAIT   seconds to wait for another node generating the shared placeholder, default 60
 set -eu
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
+LOG_NAME=tls-placeholder
 
 : "${SSL_DIR:?SSL_DIR is required}" "${DOMAIN:?DOMAIN is required}" "${CERT_NAME:?CERT_NAME is required}"
 DAYS="${DAYS:-30}"
 LOCK_WAIT="${LOCK_WAIT:-60}"
 CRT="STAR.${DOMAIN}.full.crt"
 KEY="STAR.${DOMAIN}_key.pem"
-
-log() { echo "tls-placeholder: $*" >&2; }
 
 mkdir -p "$SSL_DIR"
 if [ -s "$SSL_DIR/$CRT" ] && [ -s "$SSL_DIR/$KEY" ]; then
@@ -78,11 +79,8 @@ shared_usable() {
 mkdir -p "$SHARED_DIR"
 if ! shared_usable; then
     # One generator at a time across nodes: mkdir is atomic on the shared mount.
-    waited=0
-    until mkdir "$SHARED_DIR/.lock" 2>/dev/null; do
-        [ "$waited" -ge "$LOCK_WAIT" ] && { log "timed out after ${LOCK_WAIT}s waiting for the lock $SHARED_DIR/.lock (a crashed run? remove it)"; exit 1; }
-        sleep 1; waited=$((waited + 1))
-    done
+    take_lock() { mkdir "$SHARED_DIR/.lock" 2>/dev/null; }
+    wait_until "$LOCK_WAIT" 1 "the lock $SHARED_DIR/.lock (a crashed run? remove it)" take_lock || exit 1
     trap 'rmdir "$SHARED_DIR/.lock" 2>/dev/null || true' EXIT
     if ! shared_usable; then
         generate "$SHARED_DIR"

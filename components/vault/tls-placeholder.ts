@@ -1,15 +1,15 @@
 // Step 10: a self-signed TLS placeholder on each Vault node, only where no certificate is present, so Vault
 // can start before SWAG has issued the real wildcard certificate. The script (tls-placeholder.sh) runs on
 // each node's own disk through a Swarm job pinned to the node (node-job.sh, run from the manager).
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
+import { shippedScript } from "../shell";
 import { managerScript, registryEnv } from "../swarm";
 import { VaultMember, certFiles, vaultHostname } from "./members";
 
-const NODE_JOB = fs.readFileSync(path.join(__dirname, "node-job.sh"), "utf8");
-export const TLS_PLACEHOLDER_SCRIPT = fs.readFileSync(path.join(__dirname, "tls-placeholder.sh"), "utf8");
+const NODE_JOB = shippedScript(path.join(__dirname, "node-job.sh"));
+export const TLS_PLACEHOLDER_SCRIPT = shippedScript(path.join(__dirname, "tls-placeholder.sh"));
 
 /** Where the shared placeholder lives: on the StorageBox, apart from SWAG's certificate directory. */
 export function sharedPlaceholderDir(cfg: PlatformConfig): string {

@@ -29,24 +29,14 @@
 # <stack>_vault_init_escrow); for ready MEMBERS (base URLs) and ESCROW_NAME;
 # REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD when the image needs a login (the password arrives on stdin).
 set -euo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
+LOG_NAME=vault-bootstrap
 : "${MODE:?}" "${STACK:?}" "${NETWORK:?}" "${IMAGE:?}" "${JOB_SCRIPT:?}"
 WAIT_SECONDS="${WAIT_SECONDS:-300}"
 ESCROW_NAME="${ESCROW_NAME:-${STACK}_vault_init_escrow}"
-# Never fails: a log line must not stop the script when stderr has gone away (a dropped SSH session).
-log() { echo "vault-bootstrap: $*" >&2 || true; }
 
-cleanup_steps=()
-cleanup() { local s; for s in "${cleanup_steps[@]}"; do eval "$s" || true; done; }
-trap cleanup EXIT
-
-auth=()
-if [ -n "${REGISTRY_PASSWORD:-}" ]; then
-    DOCKER_CONFIG=$(mktemp -d) && export DOCKER_CONFIG
-    # shellcheck disable=SC2016 # expanded when the cleanup runs
-    cleanup_steps+=('rm -rf "$DOCKER_CONFIG"')
-    printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY" >/dev/null
-    auth=(--with-registry-auth)
-fi
+registry_login
 
 # Runs JOB_SCRIPT in a one-shot container on the overlay; its stdout is this script's stdout.
 one_shot() {
@@ -108,9 +98,9 @@ init)
             --mount "type=volume,src=$DATA_VOLUME,dst=/vault/data" \
             --mount "type=bind,src=$SSL_DIR,dst=/vault/certs,readonly" \
             --env "VAULT_CONFIG_JSON=$SERVER_CONFIG_JSON" \
-            --restart-condition on-failure --label com.iklimco.managed-by=pulumi --detach --quiet "${auth[@]}" \
+            --restart-condition on-failure --label com.iklimco.managed-by=pulumi --detach --quiet ${REGISTRY_PASSWORD:+--with-registry-auth} \
             --entrypoint /bin/sh "$IMAGE" -c "$ENTRYPOINT_SCRIPT" >/dev/null
-        cleanup_steps+=(stop_transient)
+        at_exit stop_transient
     fi
     answer=$(one_shot -e VAULT_ADDR="https://${MEMBER_NAME}:8200" -e ALLOW_INIT="$allow_init")
     if is_init_answer "$answer"; then

@@ -30,6 +30,9 @@
 #   and the real `vault server` it starts, on a temp directory).
 #   UNSEAL_BACKOFF_START, UNSEAL_BACKOFF_MAX, UNSEAL_WATCH_INTERVAL, HTTP_TIMEOUT   seconds: 1, 30, 15, 10
 set -u
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
+LOG_NAME=vault-entrypoint
 
 CONFIG_DIR="${VAULT_CONFIG_DIR:-/vault/config}"
 ADDR="${VAULT_LOCAL_ADDR:-https://127.0.0.1:8200}"
@@ -42,8 +45,6 @@ HTTP_TIMEOUT="${HTTP_TIMEOUT:-10}"
 DATA_DIR="${VAULT_DATA_DIR:-/vault/data}"
 CERTS_DIR="${VAULT_CERTS_DIR:-/vault/certs}"
 TLS_DIR="${VAULT_TLS_DIR:-/vault/tls}"
-
-log() { echo "vault-entrypoint: $*" >&2; }
 
 umask 077
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vault-entrypoint.XXXXXX") || { log "cannot create a private temp directory"; exit 1; }
@@ -73,12 +74,7 @@ start_vault &
 SERVER_PID=$!
 log "started the server (pid $SERVER_PID); unseal loop on $ADDR"
 
-# shellcheck disable=SC2317 # called by the trap below
-stop() {
-    log "stopping: forwarding the signal to the server"
-    kill -TERM "$SERVER_PID" 2>/dev/null
-}
-trap stop TERM INT
+trap 'log "stopping: forwarding the signal to the server"; kill -TERM "$SERVER_PID" 2>/dev/null' TERM INT
 
 # Sleeps in the background so a TERM is handled at once.
 pause() {
@@ -96,11 +92,9 @@ next_backoff() {
 # http GET|POST url [body-file]: the answer on stdout; non-zero when unreachable or an HTTP error.
 http() {
     if [ "$1" = POST ]; then
-        # shellcheck disable=SC2086 # TLS_OPTS is a list of options
-        timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS --header 'Content-Type: application/json' --post-file "$3" "$2" 2>"$WORK/err"
+        with_opts "$TLS_OPTS" timeout "$HTTP_TIMEOUT" wget -q -O - {} --header 'Content-Type: application/json' --post-file "$3" "$2" 2>"$WORK/err"
     else
-        # shellcheck disable=SC2086 # TLS_OPTS is a list of options
-        timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS "$2" 2>"$WORK/err"
+        with_opts "$TLS_OPTS" timeout "$HTTP_TIMEOUT" wget -q -O - {} "$2" 2>"$WORK/err"
     fi
 }
 last_error() { tr -d '\r' < "$WORK/err" | sed -n 's/^wget: //p' | head -n 1; }

@@ -22,6 +22,9 @@
 # ALLOW_INIT (yes), WGET_TLS_OPTS (extra wget options for TLS, e.g. --no-check-certificate while the
 # certificate is the step-10 placeholder).
 set -u
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
+LOG_NAME=vault-init
 : "${VAULT_ADDR:?VAULT_ADDR is required}"
 WAIT_SECONDS="${WAIT_SECONDS:-180}"
 HTTP_TIMEOUT="${HTTP_TIMEOUT:-10}"
@@ -29,26 +32,21 @@ INIT_TIMEOUT="${INIT_TIMEOUT:-300}"
 ALLOW_INIT="${ALLOW_INIT:-yes}"
 TLS_OPTS="${WGET_TLS_OPTS:-}"
 
-log() { echo "vault-init: $*" >&2; }
 umask 077
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vault-init.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
 
-# shellcheck disable=SC2086 # TLS_OPTS is a list of options
-get() { timeout "$HTTP_TIMEOUT" wget -q -O - $TLS_OPTS "$1" 2>"$WORK/err"; }
-# shellcheck disable=SC2086 # TLS_OPTS is a list of options
-post() { timeout "$INIT_TIMEOUT" wget -q -O - $TLS_OPTS --header 'Content-Type: application/json' --post-file "$2" "$1" 2>"$WORK/err"; }
+get() { with_opts "$TLS_OPTS" timeout "$HTTP_TIMEOUT" wget -q -O - {} "$1" 2>"$WORK/err"; }
+post() { with_opts "$TLS_OPTS" timeout "$INIT_TIMEOUT" wget -q -O - {} --header 'Content-Type: application/json' --post-file "$2" "$1" 2>"$WORK/err"; }
 squash() { tr -d ' \t\r\n'; }
+last_error() { sed -n 's/^wget: //p' "$WORK/err" | head -n 1; }
 
-waited=0
-delay=1
-until status=$(get "$VAULT_ADDR/v1/sys/init"); do
-    if [ "$waited" -ge "$WAIT_SECONDS" ]; then
-        log "timed out after ${WAIT_SECONDS}s waiting for $VAULT_ADDR/v1/sys/init to answer ($(sed -n 's/^wget: //p' "$WORK/err" | head -n 1))"
-        exit 1
-    fi
-    sleep "$delay"; waited=$((waited + delay)); [ "$delay" -lt 5 ] && delay=$((delay + 1))
-done
+init_status() {
+    status=$(get "$VAULT_ADDR/v1/sys/init") && return 0
+    WAIT_DETAIL=$(last_error)
+    return 1
+}
+wait_until "$WAIT_SECONDS" 2 "$VAULT_ADDR/v1/sys/init to answer" init_status || exit 1
 
 case "$(printf '%s' "$status" | squash)" in
     *'"initialized":true'*)
@@ -65,16 +63,13 @@ esac
 
 printf '{"secret_shares":1,"secret_threshold":1}' > "$WORK/body"
 if ! answer=$(post "$VAULT_ADDR/v1/sys/init" "$WORK/body"); then
-    why=$(sed -n 's/^wget: //p' "$WORK/err" | head -n 1)
+    why=$(last_error)
     # Initialised now, yet no answer reached us: our own request may have done it and its answer (the only copy
     # of the key) is gone, or another run did it (and escrowed its answer). Either way this is no success. After a
     # client-side timeout the server may still be initialising: give it WAIT_SECONDS to settle before judging.
-    settled=0
-    until get "$VAULT_ADDR/v1/sys/init" | squash | grep -q '"initialized":true'; do
-        [ -n "$why" ] || [ "$settled" -ge "$WAIT_SECONDS" ] && break
-        sleep 1; settled=$((settled + 1))
-    done
-    if get "$VAULT_ADDR/v1/sys/init" | squash | grep -q '"initialized":true'; then
+    initialised() { get "$VAULT_ADDR/v1/sys/init" | squash | grep -q '"initialized":true'; }
+    [ -n "$why" ] || wait_until "$WAIT_SECONDS" 1 "" initialised
+    if initialised; then
         log "FAILED: Vault at $VAULT_ADDR is initialised, but the initialisation request returned no answer (${why:-timed out after ${INIT_TIMEOUT}s}). A rerun recovers an escrowed answer; if there is none, the unseal key is lost (docs/runbook.md)"
         exit 1
     fi

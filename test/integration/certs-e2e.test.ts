@@ -9,6 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { shippedScript } from "../../components/shell";
 import { ServiceSpec } from "../../components/swarm";
 import { SCRIPTS_DIR, certFileNames, composedScript, distributorSpec, readScript, reloaderSpec } from "../../components/certs";
 import { RUNNER, scriptStdin } from "../../components/swarm";
@@ -70,10 +71,10 @@ describe("certificate flow end to end on a real swarm (tcerts)", function () {
     let certs: Record<"placeholder" | "first" | "renewed" | "corrupt", TestCert>;
     let members: string;
 
-    /** Runs a POSIX script with common.sh in the stand-in image on the overlay (where vault-1 resolves). */
+    /** Runs a POSIX script with common.sh (as shipped) in the stand-in image on the overlay (where vault-1 resolves). */
     function onOverlay(script: string): string {
         const r = spawnSync("docker", ["run", "--rm", "-i", "--network", NET, image, "sh", "-s"], {
-            input: `${fs.readFileSync(path.join(SCRIPTS_DIR, "common.sh"), "utf8")}\n${script}`,
+            input: `${shippedScript(path.join(SCRIPTS_DIR, "common.sh"))}\n${script}`,
             encoding: "utf8",
             timeout: 60_000,
         });

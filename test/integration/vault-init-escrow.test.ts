@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { ENTRYPOINT, initCredentials, initEscrowName } from "../../components/vault/bootstrap";
 import { Settings } from "../../components/config";
+import { shippedScript } from "../../components/shell";
 import { certFiles, vaultMembers } from "../../components/vault/members";
 import { serverConfigJson } from "../../components/vault/server-config";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep } from "../support/docker";
@@ -21,8 +22,9 @@ import { ensureOpenBaoVaultImage } from "../support/openbao-image";
 
 const DIR = path.join(__dirname, "..", "..", "components", "vault");
 const BOOTSTRAP = path.join(DIR, "vault-bootstrap.sh");
-const INIT = fs.readFileSync(path.join(DIR, "vault-init.sh"), "utf8");
-const READY = fs.readFileSync(path.join(DIR, "vault-ready.sh"), "utf8");
+// What the bootstrap hands the one-shot container, as the component ships it.
+const INIT = shippedScript(path.join(DIR, "vault-init.sh"));
+const READY = shippedScript(path.join(DIR, "vault-ready.sh"));
 const DOMAIN = "iklim.test";
 
 interface Run {

@@ -1,9 +1,11 @@
 // The commands a POSIX sh / bash script runs: the words at command position, through `$(...)`, backticks,
-// pipelines, `if`/`while`/`case`, function bodies and `exec`/`timeout`/`su-exec` prefixes. Builtins, keywords,
+// pipelines, `if`/`while`/`case`, function bodies and `exec`/`timeout`/`su-exec` prefixes (and the shell
+// library's `with_opts` and `wait_until`, which run the command they are given). A function's commands count
+// only when the script refers to the function (calls it, hands its name to wait_until, at_exit or trap, or
+// assigns it to a variable), so the bundled shell library adds only what a script uses. Builtins, keywords,
 // the script's own functions and words built from variables are left out. A reader for the image contracts'
 // test (which executables a script needs inside its image), not a full shell parser: it is tested on the
 // constructs the program's scripts use.
-
 const KEYWORDS = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case", "esac", "!", "{", "}", "function", "time", "[[", "]]"]);
 /** Builtins of dash, busybox ash and bash that the scripts use: never looked up on PATH. */
 export const SHELL_BUILTINS = new Set([
@@ -22,11 +24,16 @@ const PREFIXES: Record<string, (rest: string[]) => number> = {
         return i + 1 < r.length ? i + 1 : -1;
     },
     "su-exec": (r) => (r.length > 1 ? 1 : -1),
+    // components/shell/lib.sh: with_opts OPTIONS COMMAND...; wait_until SECONDS INTERVAL DESCRIPTION COMMAND...
+    with_opts: (r) => (r.length > 1 ? 1 : -1),
+    wait_until: (r) => (r.length > 3 ? 3 : -1),
     nohup: () => 0,
     env: (r) => r.findIndex((w) => !w.startsWith("-") && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)),
 };
 
 type Tok = { t: "w"; v: string } | { t: "op"; v: string };
+/** A substitution's script, and the index of the token it sits in (whose function it belongs to). */
+type Nested = { text: string; at: number };
 
 /** Removes here-document bodies (their text is data, not commands). */
 function stripHeredocs(src: string): string {
@@ -91,9 +98,10 @@ function substitutionsIn(text: string): string[] {
 }
 
 /** Tokens of a script; the scripts inside `$(...)` and backticks are returned apart in `nested`. */
-function tokenize(src: string, nested: string[]): Tok[] {
+function tokenize(src: string, nested: Nested[]): Tok[] {
     const s = stripHeredocs(src);
     const toks: Tok[] = [];
+    const inner = (...texts: string[]) => nested.push(...texts.map((text) => ({ text, at: toks.length })));
     let word = "";
     let inWord = false;
     const flush = () => {
@@ -105,13 +113,13 @@ function tokenize(src: string, nested: string[]): Tok[] {
         if (s[i + 2] === "(") {
             const end = closeParen(s, i + 3);
             // Arithmetic: only the command substitutions inside it run.
-            nested.push(...substitutionsIn(s.slice(i + 3, end)));
+            inner(...substitutionsIn(s.slice(i + 3, end)));
             word += "$((…))";
             inWord = true;
             return s[end + 1] === ")" ? end + 1 : end;
         }
         const end = closeParen(s, i + 2);
-        nested.push(s.slice(i + 2, end));
+        inner(s.slice(i + 2, end));
         word += "$(…)";
         inWord = true;
         return end;
@@ -142,10 +150,10 @@ function tokenize(src: string, nested: string[]): Tok[] {
         }
         if (c === '"') {
             const end = closeDouble(s, i + 1);
-            const inner = s.slice(i + 1, end);
+            const quoted = s.slice(i + 1, end);
             // Command substitutions inside double quotes run too.
-            nested.push(...substitutionsIn(inner));
-            word += `"${inner}"`;
+            inner(...substitutionsIn(quoted));
+            word += `"${quoted}"`;
             inWord = true;
             i = end;
             continue;
@@ -168,7 +176,7 @@ function tokenize(src: string, nested: string[]): Tok[] {
         }
         if (c === "`") {
             const end = s.indexOf("`", i + 1);
-            nested.push(s.slice(i + 1, end < 0 ? s.length : end));
+            inner(s.slice(i + 1, end < 0 ? s.length : end));
             word += "`…`";
             inWord = true;
             i = end < 0 ? s.length : end;
@@ -182,7 +190,7 @@ function tokenize(src: string, nested: string[]): Tok[] {
             // `<(` / `>(` process substitution: its inside runs too.
             if (c === "(" && (word.endsWith("<") || word.endsWith(">"))) {
                 const end = closeParen(s, i + 1);
-                nested.push(s.slice(i + 1, end));
+                inner(s.slice(i + 1, end));
                 word += "(…)";
                 i = end;
                 continue;
@@ -221,25 +229,36 @@ function tokenize(src: string, nested: string[]): Tok[] {
 
 /** The external command names a script runs (sorted, unique). Dynamic names (`"$DOCKER"`) are skipped. */
 export function scriptCommands(script: string): string[] {
-    const found = new Set<string>();
     const functions = new Set<string>();
-    const pending = [script];
-    const words: string[] = [];
+    // Per function (null: the script's top level): the words at command position, and every word, among which
+    // are the names of the functions it refers to.
+    const words = new Map<string | null, string[]>();
+    const refs = new Map<string | null, Set<string>>();
+    const wordsOf = (f: string | null) => words.get(f) ?? words.set(f, []).get(f)!;
+    const refsOf = (f: string | null) => refs.get(f) ?? refs.set(f, new Set()).get(f)!;
+    const pending: { text: string; fn: string | null }[] = [{ text: script, fn: null }];
     while (pending.length) {
-        const nested: string[] = [];
-        const toks = tokenize(pending.pop()!, nested);
-        pending.push(...nested);
+        const { text, fn: outer } = pending.pop()!;
+        const nested: Nested[] = [];
+        const toks = tokenize(text, nested);
         // Function definitions: `name() {` or `function name`.
         toks.forEach((t, i) => {
             if (t.t === "w" && toks[i + 1]?.v === "(" && toks[i + 2]?.v === ")") functions.add(t.v);
             if (t.t === "w" && t.v === "function" && toks[i + 1]?.t === "w") functions.add(toks[i + 1].v);
         });
+        // The function each token belongs to: `{` at command position opens a body (of the function just
+        // named, or a group within the current one), `}` closes it.
+        const fnAt: (string | null)[] = [];
+        const braces: (string | null)[] = [];
+        let defining: string | null = null;
+        const current = () => (braces.length ? braces[braces.length - 1] : outer);
         let atCommand = true;
         let skipRedirTarget = false;
         let caseState: "none" | "subject" | "pattern" | "body" = "none";
         const caseStack: string[] = [];
         let forHeader = false;
         for (let i = 0; i < toks.length; i++) {
+            fnAt[i] = current();
             const t = toks[i];
             if (t.t === "op") {
                 if (t.v === "redir" || t.v === "redir-closed") {
@@ -262,6 +281,9 @@ export function scriptCommands(script: string): string[] {
                 continue;
             }
             const w = t.v;
+            // Every word may name a function the script refers to, except the name in its definition; so may the
+            // value of an assignment (`LOG_CLOCK=utc_time`: a function the library calls through the variable).
+            if (!(toks[i + 1]?.v === "(" && toks[i + 2]?.v === ")")) refsOf(current()).add(w.replace(/^[A-Za-z_][A-Za-z0-9_]*=/, ""));
             if (skipRedirTarget) {
                 skipRedirTarget = false;
                 continue;
@@ -284,6 +306,15 @@ export function scriptCommands(script: string): string[] {
             }
             if (forHeader) continue;
             if (!atCommand) continue;
+            if (w === "{") {
+                braces.push(defining ?? current());
+                defining = null;
+                continue;
+            }
+            if (w === "}") {
+                braces.pop();
+                continue;
+            }
             if (w === "esac") {
                 caseState = (caseStack.pop() as typeof caseState) ?? "none";
                 continue;
@@ -312,10 +343,11 @@ export function scriptCommands(script: string): string[] {
             }
             if (/^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/.test(w)) continue; // an assignment before the command
             if (toks[i + 1]?.v === "(" && toks[i + 2]?.v === ")") {
+                defining = w;
                 i += 2;
                 continue;
             }
-            words.push(w);
+            wordsOf(current()).push(w);
             atCommand = false;
             // `exec su-exec vault vault server`: follow the chain of prefixes to the command they run.
             let rest: string[] = [];
@@ -324,15 +356,22 @@ export function scriptCommands(script: string): string[] {
                 const k = PREFIXES[cmd](rest);
                 if (k < 0 || rest[k] === undefined) break;
                 cmd = rest[k];
-                words.push(cmd);
+                wordsOf(current()).push(cmd);
                 rest = rest.slice(k + 1);
             }
         }
+        for (const n of nested) pending.push({ text: n.text, fn: fnAt[Math.min(n.at, toks.length - 1)] ?? outer });
+    }
+    // What runs: the top level, and every function it refers to, directly or through other functions.
+    const reached: (string | null)[] = [null];
+    for (let k = 0; k < reached.length; k++) {
+        for (const w of refs.get(reached[k]) ?? []) if (functions.has(w) && !reached.includes(w)) reached.push(w);
     }
     // `X="${X:-name}"` then `"$X" ...`: the default is the command the script runs unless told otherwise.
     const defaults = new Map<string, string>();
     for (const m of script.matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)="\$\{\1:-([A-Za-z0-9_./-]+)\}"/gm)) defaults.set(m[1], m[2]);
-    for (const raw of words) {
+    const found = new Set<string>();
+    for (const raw of reached.flatMap((f) => words.get(f) ?? [])) {
         const dyn = /^"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?$/.exec(raw);
         const w = dyn && defaults.has(dyn[1]) ? defaults.get(dyn[1])! : raw;
         if (/[$`"'*?]/.test(w) || w.includes("…")) continue;

@@ -78,4 +78,20 @@ describe("shell command reader (what the contract test sees in a script)", () =>
         ].join("\n");
         expect(scriptCommands(script)).to.deep.equal(["cat", "date", "docker", "grep", "head", "openssl", "sleep", "su-exec", "timeout", "tr", "vault", "wget"]);
     });
+
+    it("counts a function's commands only when the script refers to it: a call, a name handed to wait_until, at_exit or trap, an assignment", () => {
+        const lib = [
+            "unused() { docker login x; }",
+            'helper() { rm -rf "$d"; curl -s "$(jq -r . f)"; }',
+            'clock() { date +%s; }',
+            'wait_until() { "$@"; sleep 1; }',
+            'with_opts() { "$@"; }',
+            "ready() { { grep -q x f; } || return 1; }",
+        ].join("\n");
+        expect(scriptCommands(`${lib}\necho hi`)).to.deep.equal([]);
+        expect(scriptCommands(`${lib}\nhelper`)).to.deep.equal(["curl", "jq", "rm"]);
+        expect(scriptCommands(`${lib}\nwait_until 5 1 "x" ready`)).to.deep.equal(["grep", "sleep"]);
+        expect(scriptCommands(`${lib}\ntrap helper EXIT\nLOG_CLOCK=clock`)).to.deep.equal(["curl", "date", "jq", "rm"]);
+        expect(scriptCommands(`${lib}\nwith_opts "$O" timeout 5 wget -q {} u`)).to.deep.equal(["timeout", "wget"]);
+    });
 });

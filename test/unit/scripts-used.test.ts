@@ -1,9 +1,11 @@
 // Every shell script under components/ and tools/ is used: a TypeScript module of the program or its tools
-// reads it (by its file name, or through composedScript for the certificate scripts), or it is one of the few
-// entry points people and CI run, each checked to be referenced where it is run from.
+// reads it (by its file name, or through composedScript for the certificate scripts), a used script loads it
+// as a library (components/shell/lib.sh, the certificate scripts' common.sh), or it is one of the few entry
+// points people and CI run, each checked to be referenced where it is run from.
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { scriptLibraries } from "../../components/shell";
 import { shellScripts } from "../support/scripts";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -38,11 +40,14 @@ describe("shipped shell scripts are all used", () => {
         expect(reads("// mentions old.sh in a comment only", "components/x/old.sh")).to.equal(false);
     });
 
-    it("every script under components/ and tools/ is read by a TypeScript module, or is an entry point run from where it says", () => {
+    it("every script under components/ and tools/ is read by a TypeScript module, loaded by a used script as a library, or is an entry point run from where it says", () => {
         const source = moduleSources();
         const scripts = shellScripts(ROOT).filter((f) => f.startsWith("components/") || f.startsWith("tools/"));
         expect(scripts.length).to.be.greaterThan(20);
-        const unused = scripts.filter((f) => !ENTRY_POINTS[f] && !reads(source, f));
+        const used = scripts.filter((f) => ENTRY_POINTS[f] || reads(source, f));
+        const loaded = new Set(used.flatMap((f) => scriptLibraries(path.join(ROOT, f))));
+        expect([...loaded]).to.include.members(["components/shell/lib.sh", "components/certs/scripts/common.sh"]);
+        const unused = scripts.filter((f) => !used.includes(f) && !loaded.has(f));
         expect(unused, "delete the script, or ship it from the component that needs it").to.deep.equal([]);
         for (const [script, from] of Object.entries(ENTRY_POINTS)) {
             expect(fs.readFileSync(path.join(ROOT, from), "utf8"), `${from} runs ${script}`).to.include(script);

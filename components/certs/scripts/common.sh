@@ -1,9 +1,18 @@
-# Shared functions of the certificate scripts (POSIX sh: busybox, dash, bash). Prepended to reloader.sh,
-# distributor.sh and wait-cert.sh when they are shipped (components/certs/scripts.ts), never run alone.
+# shellcheck shell=sh
+# Shared functions of the certificate scripts (POSIX sh: busybox, dash, bash), loaded by each of them and bundled
+# into the text the services run (components/shell/index.ts). Never run alone.
 # Needs: openssl, sha256sum, cut, mv, cp, chmod, date, sleep, timeout.
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
 
-log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${SCRIPT_NAME:-cert}" "$*"; }
-fail() { log "ERROR: $*" >&2; exit 1; }
+# The certificate services run for months: their lines carry the time.
+utc_time() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+LOG_CLOCK=utc_time
+fail() { log "ERROR: $*"; exit 1; }
+
+# Logs a message once until the situation changes (no line per poll while nothing happens).
+last_note=""
+note() { [ "$1" = "$last_note" ] || say "$1"; last_note=$1; }
 
 # The service's liveness file, read by its Swarm health check; every loop and every wait touches it.
 heartbeat() { [ -n "${HEARTBEAT_FILE:-}" ] && date +%s > "$HEARTBEAT_FILE" 2>/dev/null; return 0; }
@@ -11,9 +20,9 @@ heartbeat() { [ -n "${HEARTBEAT_FILE:-}" ] && date +%s > "$HEARTBEAT_FILE" 2>/de
 # Content hash of a certificate/key pair: what changed is decided by content, never by mtime.
 pair_hash() { cat "$1" "$2" 2>/dev/null | sha256sum | cut -c1-64; }
 
-# SHA-256 fingerprint (AA:BB:...) and notAfter of the first certificate in a PEM file or on stdin.
-cert_fingerprint() { openssl x509 ${1:+-in "$1"} -noout -fingerprint -sha256 2>/dev/null | sed 's/^[^=]*=//'; }
-cert_not_after() { openssl x509 ${1:+-in "$1"} -noout -enddate 2>/dev/null | sed 's/^notAfter=//'; }
+# SHA-256 fingerprint (AA:BB:...) and notAfter of the first certificate in a PEM file (/dev/stdin for a pipe).
+cert_fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 2>/dev/null | sed 's/^[^=]*=//'; }
+cert_not_after() { openssl x509 -in "$1" -noout -enddate 2>/dev/null | sed 's/^notAfter=//'; }
 
 # Why a cert/key pair must not be used, or nothing when it is fine: both parse, the key is the certificate's,
 # and the certificate has not expired.
@@ -56,10 +65,10 @@ snapshot_pair() {
 
 # TLS probes of a host:port, bounded by PROBE_TIMEOUT seconds. The SNI name is TLS_SERVER_NAME when set.
 served_fingerprint() {
-    timeout "${PROBE_TIMEOUT:-10}" openssl s_client -connect "$1" ${TLS_SERVER_NAME:+-servername "$TLS_SERVER_NAME"} </dev/null 2>/dev/null | cert_fingerprint
+    timeout "${PROBE_TIMEOUT:-10}" openssl s_client -connect "$1" ${TLS_SERVER_NAME:+-servername "$TLS_SERVER_NAME"} </dev/null 2>/dev/null | cert_fingerprint /dev/stdin
 }
 served_not_after() {
-    timeout "${PROBE_TIMEOUT:-10}" openssl s_client -connect "$1" ${TLS_SERVER_NAME:+-servername "$TLS_SERVER_NAME"} </dev/null 2>/dev/null | cert_not_after
+    timeout "${PROBE_TIMEOUT:-10}" openssl s_client -connect "$1" ${TLS_SERVER_NAME:+-servername "$TLS_SERVER_NAME"} </dev/null 2>/dev/null | cert_not_after /dev/stdin
 }
 # HTTP status of Vault's /v1/sys/health over TLS (200 active, 429 standby, 503 sealed, 501 not initialised).
 vault_health_code() {

@@ -1,3 +1,4 @@
+#!/bin/sh
 # cert-distributor: one task on every `vault` node (a global service). It syncs the certificate the reloader
 # published on the StorageBox into this node's ssl dir (what the node's Vault member reads at /vault/certs)
 # and restarts this node's Vault member when, and only when, it serves another certificate than that file.
@@ -34,7 +35,11 @@
 # Docker access: the task mounts the node's Docker socket (the node must be a Swarm manager) and runs only
 # `docker service inspect` and `docker service update --detach --force` on its own member's service name,
 # taken from VAULT_MEMBERS; nothing else in this script calls docker.
-SCRIPT_NAME=cert-distributor
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+# shellcheck source=components/certs/scripts/common.sh
+command -v pair_hash >/dev/null 2>&1 || . "$(dirname "$0")/common.sh"
+LOG_NAME=cert-distributor
 : "${SOURCE_DIR:?SOURCE_DIR is required}" "${TARGET_DIR:?TARGET_DIR is required}" "${DOMAIN:?DOMAIN is required}"
 : "${NODE_NAME:?NODE_NAME is required}" "${LOCK_DIR:?LOCK_DIR is required}"
 INTERVAL=${INTERVAL:-30}
@@ -46,8 +51,6 @@ CERT_NAME="STAR.$DOMAIN.full.crt"
 KEY_NAME="STAR.${DOMAIN}_key.pem"
 # Who holds the restart lock: node, container and process, unique even for two tasks on one node.
 HOLDER="$NODE_NAME/$(hostname)/$$"
-last_note=""
-note() { [ "$1" = "$last_note" ] || log "$1"; last_note=$1; }
 
 # 1. Sync: StorageBox pair -> this node's ssl dir, by content, checked, atomically. Returns 0 when the node
 #    dir holds a usable pair afterwards (changed or not), 2 when there is nothing usable to sync yet.
@@ -72,7 +75,7 @@ sync_pair() {
         return 2
     fi
     publish_pair "$snap/cert" "$snap/key" "$TARGET_DIR" "$CERT_NAME" "$KEY_NAME" "${KEY_OWNER:-}" || { rm -rf "$snap"; note "could not write to $TARGET_DIR"; return 1; }
-    log "synced $CERT_NAME to $TARGET_DIR on $NODE_NAME (notAfter=$(cert_not_after "$snap/cert"), sha256 fingerprint=$(cert_fingerprint "$snap/cert"))"
+    say "synced $CERT_NAME to $TARGET_DIR on $NODE_NAME (notAfter=$(cert_not_after "$snap/cert"), sha256 fingerprint=$(cert_fingerprint "$snap/cert"))"
     rm -rf "$snap"
     return 0
 }
@@ -90,63 +93,64 @@ report() {
     mv -f "$_r" "$REPORT_DIR/$NODE_NAME" 2>/dev/null || rm -f "$_r"
 }
 
-lock_acquire() {
-    _deadline=$(($(date +%s) + LOCK_TIMEOUT))
-    while :; do
-        if mkdir "$LOCK_DIR" 2>/dev/null; then
-            printf 'node=%s\nholder=%s\nsince=%s\n' "$NODE_NAME" "$HOLDER" "$(date +%s)" > "$LOCK_DIR/owner"
-            return 0
-        fi
-        _since=$(sed -n 's/^since=//p' "$LOCK_DIR/owner" 2>/dev/null)
-        if [ -n "$_since" ] && [ $(($(date +%s) - _since)) -gt "$LOCK_STALE" ]; then
-            log "breaking a stale restart lock ($(tr '\n' ' ' < "$LOCK_DIR/owner" 2>/dev/null))"
-            mv "$LOCK_DIR" "$LOCK_DIR.stale.$NODE_NAME.$$" 2>/dev/null && rm -rf "$LOCK_DIR.stale.$NODE_NAME.$$"
-            continue
-        fi
-        [ "$(date +%s)" -lt "$_deadline" ] || { log "timed out after ${LOCK_TIMEOUT}s waiting for the restart lock $LOCK_DIR (held by: $(tr '\n' ' ' < "$LOCK_DIR/owner" 2>/dev/null))"; return 1; }
-        heartbeat
-        sleep 2
-    done
+# The restart lock: mkdir is atomic on the StorageBox, so one distributor holds it.
+lock_take() {
+    mkdir "$LOCK_DIR" 2>/dev/null || return 1
+    printf 'node=%s\nholder=%s\nsince=%s\n' "$NODE_NAME" "$HOLDER" "$(date +%s)" > "$LOCK_DIR/owner"
 }
+# One try: takes the lock, or breaks a lock older than LOCK_STALE (its holder died) and takes it.
+lock_try() {
+    heartbeat
+    lock_take && return 0
+    _since=$(sed -n 's/^since=//p' "$LOCK_DIR/owner" 2>/dev/null)
+    if [ -n "$_since" ] && [ $(($(date +%s) - _since)) -gt "$LOCK_STALE" ]; then
+        say "breaking a stale restart lock ($(tr '\n' ' ' < "$LOCK_DIR/owner" 2>/dev/null))"
+        mv "$LOCK_DIR" "$LOCK_DIR.stale.$NODE_NAME.$$" 2>/dev/null && rm -rf "$LOCK_DIR.stale.$NODE_NAME.$$"
+        lock_take && return 0
+    fi
+    WAIT_DETAIL="held by: $(tr '\n' ' ' < "$LOCK_DIR/owner" 2>/dev/null)"
+    return 1
+}
+lock_acquire() { wait_until "$LOCK_TIMEOUT" 2 "the restart lock $LOCK_DIR" lock_try; }
 lock_release() { rm -rf "$LOCK_DIR"; }
 
-# Every other member answers unsealed, within PEERS_TIMEOUT.
+# Every other member answers unsealed, within PEERS_TIMEOUT (one deadline for all of them).
 peers_unsealed() {
     _deadline=$(($(date +%s) + PEERS_TIMEOUT))
     for _m in ${VAULT_MEMBERS:-}; do
         _node=${_m%%=*} _rest=${_m#*=}
         [ "$_node" != "$NODE_NAME" ] || continue
         _addr=${_rest#*=}
-        until vault_unsealed "$_addr"; do
-            [ "$(date +%s)" -lt "$_deadline" ] || { log "not restarting: Vault member ${_rest%%=*} ($_addr) on $_node is not unsealed (health $(vault_health_code "$_addr")) after ${PEERS_TIMEOUT}s"; return 1; }
-            heartbeat
-            sleep 2
-        done
+        wait_until $((_deadline - $(date +%s))) 2 "" peer_unsealed "$_addr" ||
+            { say "not restarting: Vault member ${_rest%%=*} ($_addr) on $_node is not unsealed (health $(vault_health_code "$_addr")) after ${PEERS_TIMEOUT}s"; return 1; }
     done
 }
+peer_unsealed() { heartbeat; vault_unsealed "$1"; }
 
 # Restart one member and wait until it serves the expected certificate and is unsealed.
 restart_member() {
     _svc=$1 _addr=$2 _want=$3
-    log "restarting $_svc: it serves $(served_fingerprint "$_addr"), $TARGET_DIR holds $_want"
-    docker service update --detach --force --quiet "$_svc" >/dev/null || { log "docker service update --force $_svc failed"; return 1; }
-    _deadline=$(($(date +%s) + RESTART_TIMEOUT))
-    while :; do
-        heartbeat
-        sleep 2
-        _state=$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$_svc" 2>/dev/null)
-        case "$_state" in
-            paused | rollback_started | rollback_paused | rollback_completed)
-                log "restart of $_svc failed: its update is $_state ($(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.Message}}{{end}}' "$_svc" 2>/dev/null))"
-                return 1 ;;
-        esac
-        # The old task serves the old certificate, so a healthy answer with the new one comes from the new task.
-        if [ "$(served_fingerprint "$_addr")" = "$_want" ] && vault_unsealed "$_addr"; then
-            log "restarted $_svc: serves notAfter=$(served_not_after "$_addr") and is unsealed (health $(vault_health_code "$_addr"))"
-            return 0
-        fi
-        [ "$(date +%s)" -lt "$_deadline" ] || { log "timed out after ${RESTART_TIMEOUT}s waiting for $_svc ($_addr) to serve $_want and be unsealed (serves: $(served_fingerprint "$_addr"), health: $(vault_health_code "$_addr"), update: $_state)"; return 1; }
-    done
+    say "restarting $_svc: it serves $(served_fingerprint "$_addr"), $TARGET_DIR holds $_want"
+    docker service update --detach --force --quiet "$_svc" >/dev/null || { say "docker service update --force $_svc failed"; return 1; }
+    heartbeat
+    sleep 2
+    wait_until "$RESTART_TIMEOUT" 2 "$_svc ($_addr) to serve $_want and be unsealed" restart_settled || return 1
+    case "$_state" in
+        paused | rollback_started | rollback_paused | rollback_completed)
+            say "restart of $_svc failed: its update is $_state ($(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.Message}}{{end}}' "$_svc" 2>/dev/null))"
+            return 1 ;;
+    esac
+    say "restarted $_svc: serves notAfter=$(served_not_after "$_addr") and is unsealed (health $(vault_health_code "$_addr"))"
+}
+# Settled: the restart failed (its update paused or rolled back), or the member serves the new certificate and
+# is unsealed. The old task serves the old certificate, so a healthy answer with the new one comes from the new task.
+restart_settled() {
+    heartbeat
+    _state=$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$_svc" 2>/dev/null)
+    case "$_state" in paused | rollback_started | rollback_paused | rollback_completed) return 0 ;; esac
+    [ "$(served_fingerprint "$_addr")" = "$_want" ] && vault_unsealed "$_addr" && return 0
+    WAIT_DETAIL="serves: $(served_fingerprint "$_addr"), health: $(vault_health_code "$_addr"), update: $_state"
+    return 1
 }
 
 # 3. Restart this node's member(s) if they serve something else than the node's file.
@@ -196,7 +200,7 @@ fi
 # very task holds it.
 trap '[ "$(sed -n "s/^holder=//p" "$LOCK_DIR/owner" 2>/dev/null)" = "$HOLDER" ] && lock_release; exit 143' TERM INT
 mkdir -p "$(dirname "$LOCK_DIR")" || fail "cannot create $(dirname "$LOCK_DIR") for the restart lock"
-log "syncing $SOURCE_DIR to $TARGET_DIR on $NODE_NAME every ${INTERVAL}s"
+say "syncing $SOURCE_DIR to $TARGET_DIR on $NODE_NAME every ${INTERVAL}s"
 while :; do
     pass || true
     sleep "$INTERVAL" &

@@ -1,3 +1,4 @@
+#!/bin/sh
 # cert-reloader: runs beside SWAG with SWAG's config volume (read-only) and publishes the wildcard
 # certificate SWAG renews to the StorageBox, where cert-distributor and step 20 pick it up.
 #
@@ -14,17 +15,17 @@
 # but unchanged file does nothing, and nothing is ever published twice. A pair is read once into a private
 # snapshot, checked (both parse, the key is the certificate's, not expired) and only then published by temp
 # file + rename with the key 0600. A refused pair is logged once and the published one stays.
-SCRIPT_NAME=cert-reloader
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+# shellcheck source=components/certs/scripts/common.sh
+command -v pair_hash >/dev/null 2>&1 || . "$(dirname "$0")/common.sh"
+LOG_NAME=cert-reloader
 : "${SOURCE_DIR:?SOURCE_DIR is required}" "${TARGET_DIR:?TARGET_DIR is required}" "${DOMAIN:?DOMAIN is required}"
 INTERVAL=${INTERVAL:-60}
 CERT_NAME="STAR.$DOMAIN.full.crt"
 KEY_NAME="STAR.${DOMAIN}_key.pem"
 SRC_CERT="$SOURCE_DIR/fullchain.pem"
 SRC_KEY="$SOURCE_DIR/privkey.pem"
-last_note=""
-
-# Logs a message once until the situation changes (no line per poll while nothing happens).
-note() { [ "$1" = "$last_note" ] || log "$1"; last_note=$1; }
 
 reload_once() {
     heartbeat
@@ -51,7 +52,7 @@ reload_once() {
         note "could not write to $TARGET_DIR"
         return 1
     fi
-    log "published $CERT_NAME and $KEY_NAME to $TARGET_DIR (notAfter=$(cert_not_after "$snap/cert"), sha256 fingerprint=$(cert_fingerprint "$snap/cert"))"
+    say "published $CERT_NAME and $KEY_NAME to $TARGET_DIR (notAfter=$(cert_not_after "$snap/cert"), sha256 fingerprint=$(cert_fingerprint "$snap/cert"))"
     last_note=""
     rm -rf "$snap"
     return 0
@@ -61,7 +62,7 @@ if [ "${ONCE:-0}" = 1 ]; then
     reload_once
     exit $?
 fi
-log "watching $SOURCE_DIR every ${INTERVAL}s, publishing to $TARGET_DIR"
+say "watching $SOURCE_DIR every ${INTERVAL}s, publishing to $TARGET_DIR"
 while :; do
     reload_once || true
     sleep "$INTERVAL"

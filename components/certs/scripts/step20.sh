@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Step 20 on the manager: runs wait-cert.sh (CHECK_SCRIPT, with common.sh before it) inside the cert-tools
+# Step 20 on the manager: runs wait-cert.sh (CHECK_SCRIPT, as shipped with its libraries) inside the cert-tools
 # image with SWAG_CERT_DIR mounted read-only, so the manager needs only the docker CLI. The StorageBox is
 # mounted at the same path on every node, the manager included.
 set -euo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+LOG_NAME="step 20"
 : "${CERT_TOOLS_IMAGE:?}" "${CHECK_SCRIPT:?}" "${SWAG_CERT_DIR:?}" "${DOMAIN:?}"
 TIMEOUT=${TIMEOUT:-600}
 export TIMEOUT DOMAIN
@@ -19,6 +22,6 @@ printf '%s\n' "$CHECK_SCRIPT" |
     timeout "$((TIMEOUT + 180))" docker run --rm -i -v "$SWAG_CERT_DIR:/certs:ro" -e CERT_DIR=/certs -e DOMAIN -e TIMEOUT \
         "$CERT_TOOLS_IMAGE" sh -s || {
     rc=$?
-    [ "$rc" -ne 124 ] || echo "step 20: timed out after $((TIMEOUT + 180))s running the certificate check in $CERT_TOOLS_IMAGE" >&2
+    [ "$rc" -ne 124 ] || log "timed out after $((TIMEOUT + 180))s running the certificate check in $CERT_TOOLS_IMAGE"
     exit "$rc"
 }

@@ -1,3 +1,4 @@
+#!/bin/sh
 # The TLS half of verify.sh, run inside the cert-tools image on the overlay (it reaches every Vault member by
 # its overlay name) with SWAG_CERT_DIR mounted read-only at /certs.
 # For each member it compares what the member serves on its port with the certificate in its node's ssl dir
@@ -7,7 +8,11 @@
 # Environment: DOMAIN, VAULT_MEMBERS ("node=service=host:port ..."), REPORT_MAX_AGE (seconds, default 900),
 #   TLS_SERVER_NAME, PROBE_TIMEOUT, EXPECT_NOT_AFTER (optional: the notAfter every member must serve),
 #   CERTS_DIR (where SWAG_CERT_DIR is mounted, /certs)
-SCRIPT_NAME=cert-verify
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+# shellcheck source=components/certs/scripts/common.sh
+command -v pair_hash >/dev/null 2>&1 || . "$(dirname "$0")/common.sh"
+LOG_NAME=cert-verify
 : "${DOMAIN:?}" "${VAULT_MEMBERS:?}"
 REPORT_MAX_AGE=${REPORT_MAX_AGE:-900}
 CERTS_DIR=${CERTS_DIR:-/certs}
@@ -15,9 +20,9 @@ published="$CERTS_DIR/STAR.$DOMAIN.full.crt"
 pub_fp=$(cert_fingerprint "$published")
 pub_na=$(cert_not_after "$published")
 failed=0
-bad() { log "FAIL: $*"; failed=1; }
+bad() { say "FAIL: $*"; failed=1; }
 [ -n "$pub_fp" ] || bad "no published certificate at SWAG_CERT_DIR/STAR.$DOMAIN.full.crt"
-[ -z "$pub_fp" ] || log "published: STAR.$DOMAIN.full.crt notAfter=$pub_na fingerprint=$pub_fp"
+[ -z "$pub_fp" ] || say "published: STAR.$DOMAIN.full.crt notAfter=$pub_na fingerprint=$pub_fp"
 for m in $VAULT_MEMBERS; do
     node=${m%%=*} rest=${m#*=}
     svc=${rest%%=*} addr=${rest#*=}
@@ -52,6 +57,6 @@ for m in $VAULT_MEMBERS; do
     if [ -n "${EXPECT_NOT_AFTER:-}" ] && [ "$na" != "$EXPECT_NOT_AFTER" ]; then
         bad "node $node: Vault member $svc serves notAfter=$na, expected $EXPECT_NOT_AFTER"
     fi
-    log "node $node: $svc ($addr) health=$health serves notAfter=$na fingerprint=$fp; ssl dir holds notAfter=$file_na"
+    say "node $node: $svc ($addr) health=$health serves notAfter=$na fingerprint=$fp; ssl dir holds notAfter=$file_na"
 done
 exit $failed

@@ -15,11 +15,13 @@
 #   DOMAIN, CERT_TOOLS_IMAGE, TLS_SERVER_NAME; optional EXPECT_NOT_AFTER, REPORT_MAX_AGE, PROBE_TIMEOUT
 #   WAIT               seconds to keep re-checking until everything passes (default 0: check once); the
 #                      deploy uses it to wait for the distributors' rolling restart after a renewal
-#   CHECK_SCRIPT       common.sh + verify-probe.sh (when this file is not run from its directory)
+#   CHECK_SCRIPT       verify-probe.sh as shipped, its libraries bundled (when this file is not run from its directory)
 set -uo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+LOG_NAME=cert-verify
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${RELOADER_SERVICE:?}" "${DISTRIBUTOR_SERVICE:?}" "${VAULT_MEMBERS:?}" "${NETWORK:?}" "${SWAG_CERT_DIR:?}" "${DOMAIN:?}" "${CERT_TOOLS_IMAGE:?}"
-say() { printf 'cert-verify: %s\n' "$*"; }
 
 # Running: every task the service wants is running (replicated n/n, global one per eligible node).
 running() {
@@ -32,7 +34,8 @@ running() {
         failed=1
     fi
 }
-probe="${CHECK_SCRIPT:-$(cat "$here/common.sh" "$here/verify-probe.sh")}"
+# From a checkout: the probe's libraries first, in the order it loads them (its guarded loads then skip).
+probe="${CHECK_SCRIPT:-$(cat "$here/../../shell/lib.sh" "$here/common.sh" "$here/verify-probe.sh")}"
 WAIT=${WAIT:-0}
 
 check() {
@@ -52,16 +55,15 @@ check() {
     return "$failed"
 }
 
-deadline=$(($(date +%s) + WAIT))
-attempt=1
-until out=$(check 2>&1); do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-        printf '%s\n' "$out"
-        say "FAILED${WAIT:+ (checked $attempt times over ${WAIT}s)}"
-        exit 1
-    fi
+attempt=0
+checked() {
     attempt=$((attempt + 1))
-    sleep 5
-done
+    out=$(check 2>&1)
+}
+if ! wait_until "$WAIT" 5 "" checked; then
+    printf '%s\n' "$out"
+    say "FAILED${WAIT:+ (checked $attempt times over ${WAIT}s)}"
+    exit 1
+fi
 printf '%s\n' "$out"
 say "OK"

@@ -1,9 +1,14 @@
+#!/bin/sh
 # Step 20: waits, bounded, until the wildcard certificate is in SWAG_CERT_DIR and usable: both files there,
 # the key is the certificate's, it has not expired, and it names *.<domain>. Exits 0 then, or 1 naming what
 # was awaited and the last thing found wrong. Read-only: it never changes anything, so it is safe to re-run.
 #
 # Environment: CERT_DIR (SWAG_CERT_DIR as seen here), DOMAIN, TIMEOUT (seconds, default 600), POLL (default 5)
-SCRIPT_NAME=step-20
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+# shellcheck source=components/certs/scripts/common.sh
+command -v pair_hash >/dev/null 2>&1 || . "$(dirname "$0")/common.sh"
+LOG_NAME=step-20
 : "${CERT_DIR:?CERT_DIR is required}" "${DOMAIN:?DOMAIN is required}"
 TIMEOUT=${TIMEOUT:-600}
 POLL=${POLL:-5}
@@ -19,16 +24,9 @@ cert_problem() {
     return 0
 }
 
-deadline=$(($(date +%s) + TIMEOUT))
-while :; do
-    problem=$(cert_problem)
-    if [ -z "$problem" ]; then
-        log "certificate for *.$DOMAIN is in $CERT_DIR (notAfter=$(cert_not_after "$cert"), sha256 fingerprint=$(cert_fingerprint "$cert"))"
-        exit 0
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-        log "ERROR: timed out after ${TIMEOUT}s waiting for a valid certificate for *.$DOMAIN in $CERT_DIR (published by cert-reloader from SWAG): $problem" >&2
-        exit 1
-    fi
-    sleep "$POLL"
-done
+cert_ready() {
+    WAIT_DETAIL=$(cert_problem)
+    [ -z "$WAIT_DETAIL" ]
+}
+wait_until "$TIMEOUT" "$POLL" "a valid certificate for *.$DOMAIN in $CERT_DIR, published by cert-reloader from SWAG" cert_ready || exit 1
+say "certificate for *.$DOMAIN is in $CERT_DIR (notAfter=$(cert_not_after "$cert"), sha256 fingerprint=$(cert_fingerprint "$cert"))"

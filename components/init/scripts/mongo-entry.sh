@@ -5,6 +5,9 @@
 # environment carries only non-secret text: MONGO_JS (the script to run), RS_PLANNER_JS (step 21's planner),
 # MONGODB_HOSTS, MONGODB_REPLICA_SET, MONGODB_PORT, INIT_WAIT_SECONDS. MONGOSH names the shell (tests).
 set -euo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+LOG_NAME="mongo init"
 MONGOSH="${MONGOSH:-mongosh}"
 : "${MONGO_JS:?MONGO_JS (the script to run) is not set}"
 work="$(mktemp -d)"
@@ -12,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 chmod 700 "$work"
 IFS= read -r root_password || true
 if [ -z "${root_password:-}" ]; then
-  echo "mongo init: no root password on stdin" >&2
+  log "no root password on stdin"
   exit 2
 fi
 (

@@ -9,7 +9,10 @@
 # a value may not contain a newline: pass multi-line text as ONESHOT_ENV_<NAME>), ONESHOT_STDIN, ONESHOT_TIMEOUT
 # (seconds, default 600), DOCKER (the docker CLI; tests put a stand-in here).
 set -euo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
 : "${ONESHOT_NAME:?}" "${ONESHOT_IMAGE:?}" "${ONESHOT_NETWORK:?}"
+LOG_NAME="oneshot $ONESHOT_NAME"
 DOCKER="${DOCKER:-docker}"
 timeout_s="${ONESHOT_TIMEOUT:-600}"
 container="${ONESHOT_NAME}-$$"
@@ -37,17 +40,19 @@ else
   args+=("$ONESHOT_IMAGE")
 fi
 
-echo "oneshot $ONESHOT_NAME: running $ONESHOT_IMAGE on $ONESHOT_NETWORK (at most ${timeout_s}s)"
+say "running $ONESHOT_IMAGE on $ONESHOT_NETWORK (at most ${timeout_s}s)"
 set +e
 printf '%s' "$payload" | timeout "$timeout_s" "$DOCKER" "${args[@]}"
-status=$?
+# The container's status: one that never reads its stdin (an image's own command) may exit before the payload is
+# written, and that write's SIGPIPE is not the job failing.
+status=${PIPESTATUS[1]}
 set -e
 if [ "$status" -eq 124 ]; then
   "$DOCKER" rm -f "$container" >/dev/null 2>&1 || true
-  echo "oneshot $ONESHOT_NAME: timed out after ${timeout_s}s waiting for the container of $ONESHOT_IMAGE to finish" >&2
+  log "timed out after ${timeout_s}s waiting for the container of $ONESHOT_IMAGE to finish"
   exit 124
 fi
 if [ "$status" -ne 0 ]; then
-  echo "oneshot $ONESHOT_NAME: failed with status $status" >&2
+  log "failed with status $status"
 fi
 exit "$status"

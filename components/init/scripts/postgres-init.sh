@@ -11,6 +11,9 @@
 # Environment (not secret): PG_HOSTS ("h1,h2:5433,..."; a host without a port gets PG_PORT), PG_PORT (5432),
 # PG_USER (postgres), PG_DATABASE (postgres), INIT_WAIT_SECONDS (300), PSQL (psql).
 set -euo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+LOG_NAME="postgres init"
 : "${PG_HOSTS:?PG_HOSTS (the Patroni members) is not set}"
 PG_PORT="${PG_PORT:-5432}"
 PG_USER="${PG_USER:-postgres}"
@@ -23,7 +26,7 @@ trap 'rm -rf "$work"' EXIT
 chmod 700 "$work"
 IFS= read -r superuser_password || true
 if [ -z "${superuser_password:-}" ]; then
-  echo "postgres init: no superuser password on stdin" >&2
+  log "no superuser password on stdin"
   exit 2
 fi
 (
@@ -47,39 +50,31 @@ done
 dsn="postgresql://${PG_USER}@${hostports}/${PG_DATABASE}?target_session_attrs=read-write&connect_timeout=5"
 
 # Bounded wait for a leader that accepts writes (Patroni may be electing one).
-deadline=$(( $(date +%s) + INIT_WAIT_SECONDS ))
-until [ "$("$PSQL" "$dsn" -XAtqc 'select pg_is_in_recovery()' 2>/dev/null || true)" = "f" ]; do
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "postgres init: timed out after ${INIT_WAIT_SECONDS}s waiting for a read-write PostgreSQL leader among $hostports" >&2
-    exit 3
-  fi
-  sleep 2
-done
+started=$(date +%s)
+writable_leader() { [ "$("$PSQL" "$dsn" -XAtqc 'select pg_is_in_recovery()' 2>/dev/null || true)" = "f" ]; }
+wait_until "$INIT_WAIT_SECONDS" 2 "a read-write PostgreSQL leader among $hostports" writable_leader || exit 3
 leader="$("$PSQL" "$dsn" -XAtqc "select coalesce(host(inet_server_addr()), 'local') || ':' || current_setting('port')" 2>/dev/null || echo unknown)"
-echo "postgres init: leader is $leader"
+say "leader is $leader"
 
 # A failover between the wait and the run breaks the connection (psql exits 2): every statement is idempotent,
-# so run the whole file again on whichever member leads now, until the deadline. A failing statement (psql
-# exits 3 with ON_ERROR_STOP) is not a failover: stop at once.
-attempt=1
-while :; do
-  set +e
-  "$PSQL" "$dsn" -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=terse -v SHOW_CONTEXT=never -f "$work/init.sql"
-  status=$?
-  set -e
-  if [ "$status" -eq 0 ]; then
-    echo "postgres init: done (attempt $attempt)"
-    exit 0
-  fi
-  if [ "$status" -ne 2 ]; then
-    echo "postgres init: a statement failed (psql status $status); nothing after it ran" >&2
-    exit 4
-  fi
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "postgres init: the connection to the leader kept failing; gave up after ${INIT_WAIT_SECONDS}s (attempt $attempt)" >&2
-    exit 4
-  fi
-  echo "postgres init: attempt $attempt lost its connection (failover?); retrying on the current leader" >&2
+# so run the whole file again on whichever member leads now, within what is left of INIT_WAIT_SECONDS. A
+# failing statement (psql exits 3 with ON_ERROR_STOP) is not a failover: stop at once.
+attempt=0
+# Settled: the file ran through, or a statement failed; not when the connection broke.
+run_settled() {
   attempt=$((attempt + 1))
-  sleep 2
-done
+  status=0
+  "$PSQL" "$dsn" -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=terse -v SHOW_CONTEXT=never -f "$work/init.sql" || status=$?
+  [ "$status" -eq 2 ] || return 0
+  log "attempt $attempt lost its connection (failover?); retrying on the current leader"
+  return 1
+}
+if ! wait_until $((INIT_WAIT_SECONDS - ($(date +%s) - started))) 2 "" run_settled; then
+  log "the connection to the leader kept failing; gave up after ${INIT_WAIT_SECONDS}s (attempt $attempt)"
+  exit 4
+fi
+if [ "$status" -ne 0 ]; then
+  log "a statement failed (psql status $status); nothing after it ran"
+  exit 4
+fi
+say "done (attempt $attempt)"

@@ -12,6 +12,9 @@
 # RABBITMQ_DELETE_REMOVED_USERS (true|false: a managed user no longer in config is reported, and deleted only
 # when true), INIT_WAIT_SECONDS (300), RABBITMQCTL (rabbitmqctl), RABBITMQ_LONGNAMES (true|false).
 set -euo pipefail
+# shellcheck source=components/shell/lib.sh
+command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
+LOG_NAME="rabbitmq setup"
 : "${RABBITMQ_NODE:?RABBITMQ_NODE (rabbit@<host>) is not set}"
 : "${RABBITMQ_DESIRED?RABBITMQ_DESIRED (the rendered desired state) is not set}"
 RABBITMQCTL="${RABBITMQCTL:-rabbitmqctl}"
@@ -25,7 +28,7 @@ trap 'rm -rf "$work"' EXIT
 chmod 700 "$work"
 IFS= read -r cookie || true
 if [ -z "${cookie:-}" ]; then
-  echo "rabbitmq setup: no Erlang cookie on stdin" >&2
+  log "no Erlang cookie on stdin"
   exit 2
 fi
 (
@@ -49,14 +52,8 @@ password_of() {
   return 1
 }
 
-deadline=$(( $(date +%s) + INIT_WAIT_SECONDS ))
-until ctl ping >/dev/null 2>&1; do
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "rabbitmq setup: timed out after ${INIT_WAIT_SECONDS}s waiting for RabbitMQ node $RABBITMQ_NODE" >&2
-    exit 3
-  fi
-  sleep 2
-done
+node_up() { ctl ping >/dev/null 2>&1; }
+wait_until "$INIT_WAIT_SECONDS" 2 "RabbitMQ node $RABBITMQ_NODE" node_up || exit 3
 
 changes=0
 declare -A want_user=()
@@ -68,31 +65,31 @@ while IFS="$TAB" read -r kind a b c d e; do
     vhost)
       if ! grep -Fxq -- "$a" <<< "$vhosts"; then
         ctl add_vhost "$a" >/dev/null
-        echo "rabbitmq setup: created vhost $a"
+        say "created vhost $a"
         changes=$((changes + 1))
       fi
       ;;
     user)
       want_user["$a"]=1
       if ! pw="$(password_of "$a")"; then
-        echo "rabbitmq setup: no password was handed over for user $a" >&2
+        log "no password was handed over for user $a"
         exit 2
       fi
       line="$(grep -F -- "$a$TAB" <<< "$users" | awk -F "$TAB" -v u="$a" '$1 == u' || true)"
       if [ -z "$line" ]; then
         printf '%s\n' "$pw" | ctl_in add_user "$a" >/dev/null
-        echo "rabbitmq setup: created user $a"
+        say "created user $a"
         changes=$((changes + 1))
       elif ! printf '%s\n' "$pw" | ctl_in authenticate_user "$a" >/dev/null 2>&1; then
         printf '%s\n' "$pw" | ctl_in change_password "$a" >/dev/null
-        echo "rabbitmq setup: reset the password of user $a (the handed-over one did not authenticate)"
+        say "reset the password of user $a (the handed-over one did not authenticate)"
         changes=$((changes + 1))
       fi
       unset pw
       if [ "${line#*"$TAB"}" != "[$MANAGED_TAG]" ]; then
         ctl set_user_tags "$a" "$MANAGED_TAG" >/dev/null
         if [ -n "$line" ]; then
-          echo "rabbitmq setup: tagged user $a $MANAGED_TAG"
+          say "tagged user $a $MANAGED_TAG"
           changes=$((changes + 1))
         fi
       fi
@@ -101,13 +98,13 @@ while IFS="$TAB" read -r kind a b c d e; do
       current="$(ctl list_user_permissions "$a" --no-table-headers | awk -F "$TAB" -v v="$b" '$1 == v' || true)"
       if [ "$current" != "$b$TAB$c$TAB$d$TAB$e" ]; then
         ctl set_permissions -p "$b" "$a" "$c" "$d" "$e" >/dev/null
-        echo "rabbitmq setup: set permissions of $a on vhost $b"
+        say "set permissions of $a on vhost $b"
         changes=$((changes + 1))
       fi
       ;;
     "") ;;
     *)
-      echo "rabbitmq setup: unknown line kind '$kind' in RABBITMQ_DESIRED" >&2
+      log "unknown line kind '$kind' in RABBITMQ_DESIRED"
       exit 2
       ;;
   esac
@@ -120,11 +117,11 @@ while IFS="$TAB" read -r u tags; do
   [ -n "${want_user[$u]:-}" ] && continue
   if [ "$DELETE_REMOVED" = true ]; then
     ctl delete_user "$u" >/dev/null
-    echo "rabbitmq setup: deleted user $u (no longer in config; init.rabbitmqDeleteRemovedUsers is true)"
+    say "deleted user $u (no longer in config; init.rabbitmqDeleteRemovedUsers is true)"
     changes=$((changes + 1))
   else
-    echo "rabbitmq setup: user $u is no longer in config; left in place (set init.rabbitmqDeleteRemovedUsers to delete it)"
+    say "user $u is no longer in config; left in place (set init.rabbitmqDeleteRemovedUsers to delete it)"
   fi
 done <<< "$users"
 
-echo "rabbitmq setup: done, $changes changes"
+say "done, $changes changes"
