@@ -11,22 +11,23 @@ describe("verify (post-deploy, real Docker swarm)", function () {
         docker(["service", "create", "--detach", "--name", `${stack}_${name}`, "--label", `com.docker.stack.namespace=${stack}`, "--label", "com.iklimco.managed-by=pulumi", ...extra]);
         created.push(`${stack}_${name}`);
     };
+    let image: string;
     before(async () => {
         await ensureSwarm();
-        ensureBusyboxImage();
+        image = ensureBusyboxImage();
     });
     after(() => {
         for (const s of created) if (dockerOk(["service", "inspect", s])) docker(["service", "rm", s]);
     });
 
     it("passes when every managed service runs its replicas, and names a service that does not, within a bounded wait", async () => {
-        create("ok", ["--replicas", "1", "iklimco-test/busybox:1", "sleep", "3600"]);
+        create("ok", ["--replicas", "1", image, "sleep", "3600"]);
         await waitForService(`${stack}_ok`);
         const good = await verify({ stackName: stack, timeoutMs: 30000, pollMs: 1000 });
         expect(good.problems).to.deep.equal([]);
         expect(good.states.map((s) => s.name)).to.deep.equal([`${stack}_ok`]);
         // No node carries this label: the task stays pending, as a failed placement after a deploy would.
-        create("stuck", ["--replicas", "1", "--constraint", "node.labels.policytest-nowhere == true", "iklimco-test/busybox:1", "sleep", "3600"]);
+        create("stuck", ["--replicas", "1", "--constraint", "node.labels.policytest-nowhere == true", image, "sleep", "3600"]);
         const started = Date.now();
         const bad = await verify({ stackName: stack, timeoutMs: 4000, pollMs: 1000 });
         expect(Date.now() - started).to.be.lessThan(60000);

@@ -8,50 +8,22 @@
 //   an empty /etc/ssl/certs/ca-certificates.crt (the trust store's path; a test mounts its CA there, standing
 //   for the public roots that trust the production certificate).
 // openssl and the docker CLI are in the real image but not used by the backup, so they are left out.
-import { execFileSync, spawnSync } from "child_process";
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { sharedLibraries } from "./cert-tools-image";
-import { dockerOk } from "./docker";
+import { ROOT_AND_NOBODY, ensureRootImage } from "../../tools/offline/root-image";
 
 export const BACKUP_IMAGE_APPLETS = ["sh", "cat", "chmod", "cp", "date", "grep", "gzip", "head", "ls", "mkdir", "mv", "od", "rm", "sed", "sleep", "sort", "tail", "tr", "wc"];
 
 export function ensureBackupImage(prefix: string): string {
-    const busybox = fs.realpathSync("/bin/busybox");
-    const curl = fs.realpathSync("/usr/bin/curl");
-    const libs = sharedLibraries(curl);
-    const key = crypto.createHash("sha256");
-    key.update(fs.readFileSync(__filename));
-    for (const f of [busybox, curl, ...libs]) {
-        const st = fs.statSync(f);
-        key.update(`${f}:${st.size}:${st.mtimeMs}\n`);
-    }
-    const tag = `${prefix}/cert-tools-backup:${key.digest("hex").slice(0, 12)}`;
-    if (dockerOk(["image", "inspect", tag])) return tag;
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-backup-image-`));
-    const put = (src: string, dest: string) => {
-        fs.mkdirSync(path.dirname(path.join(root, dest)), { recursive: true });
-        fs.copyFileSync(fs.realpathSync(src), path.join(root, dest));
-        fs.chmodSync(path.join(root, dest), 0o755);
-    };
-    try {
-        for (const d of ["bin", "usr/bin", "usr/sbin", "tmp", "root", "var/spool/cron/crontabs", "etc/ssl/certs", "run/secrets"]) fs.mkdirSync(path.join(root, d), { recursive: true });
-        fs.chmodSync(path.join(root, "tmp"), 0o1777);
-        put(busybox, "bin/busybox");
-        for (const a of BACKUP_IMAGE_APPLETS) fs.symlinkSync("busybox", path.join(root, "bin", a));
-        fs.symlinkSync("../../bin/busybox", path.join(root, "usr/sbin/crond"));
-        put(curl, "usr/bin/curl");
-        for (const lib of libs) put(lib, lib);
-        fs.writeFileSync(path.join(root, "etc/ssl/certs/ca-certificates.crt"), "");
-        fs.writeFileSync(path.join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
-        fs.writeFileSync(path.join(root, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
-        const tar = spawnSync("tar", ["-C", root, "-c", "."], { maxBuffer: 512 * 1024 * 1024 });
-        if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-        execFileSync("docker", ["import", "-c", "ENV PATH=/usr/sbin:/usr/bin:/bin", "-", tag], { input: tar.stdout, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 512 * 1024 * 1024 });
-        return tag;
-    } finally {
-        fs.rmSync(root, { recursive: true, force: true });
-    }
+    return ensureRootImage({
+        name: `${prefix}/cert-tools-backup`,
+        dirs: ["/bin", "/usr/bin", "/usr/sbin", "/tmp", "/root", "/var/spool/cron/crontabs", "/etc/ssl/certs", "/run/secrets"],
+        busybox: BACKUP_IMAGE_APPLETS,
+        files: {
+            "/usr/sbin/crond": { link: "../../bin/busybox" },
+            "/usr/bin/curl": { from: "/usr/bin/curl", libraries: true, mode: 0o755 },
+            "/etc/ssl/certs/ca-certificates.crt": { text: "" },
+            ...ROOT_AND_NOBODY,
+        },
+        modes: { "/tmp": 0o1777 },
+        env: { PATH: "/usr/sbin:/usr/bin:/bin" },
+    });
 }

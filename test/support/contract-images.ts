@@ -1,5 +1,6 @@
 // Stand-in images that hold only what an image contract lists (components/images.ts), for the real-swarm
-// tests: no image can be pulled here, so each root is assembled from this machine's files and `docker import`ed.
+// tests: no image can be pulled here, so each root is described from this machine's files and imported by
+// tools/offline/root-image.ts (built once per content).
 //
 // Per contract executable:
 //   - a busybox applet where the upstream image is Alpine (a link to busybox, as Alpine has it);
@@ -13,24 +14,15 @@
 //     Those stand-ins run on a private busybox at /.standin/busybox (off PATH, not under any contract name), so
 //     a health check or script that needs anything its contract does not list still fails.
 // Nothing else goes in: the etcd stand-in has no shell, the APISIX one no curl or wget.
-import { execFileSync, spawnSync } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { IMAGE_CONTRACTS, ImageKey } from "../../components/images";
-import { sharedLibraries } from "./cert-tools-image";
-import { dockerOk } from "./docker";
+import { RootFile, busyboxApplets, busyboxBinary, ensureRootImage, sharedLibraries } from "../../tools/offline/root-image";
+import { openbaoExecutable } from "./openbao";
 
 const PRIVATE = "/.standin";
 const PRIVATE_BUSYBOX = `${PRIVATE}/busybox`;
 const TLS_HELPER_DIR = `${PRIVATE}/tls`;
-let applets: Set<string> | undefined;
-/** Busybox's applets (read on first use: importing this module needs no busybox). */
-function isApplet(name: string): boolean {
-    applets ??= new Set(execFileSync(which("busybox"), ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean));
-    return applets.has(name);
-}
 
 function which(bin: string): string {
     for (const dir of ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
@@ -44,7 +36,7 @@ function which(bin: string): string {
 const HOST_SOURCES: Record<string, () => string> = {
     "/usr/local/bin/etcd": () => which("etcd"),
     "/usr/local/bin/etcdctl": () => which("etcdctl"),
-    vault: () => "/usr/local/bin/bao",
+    vault: () => openbaoExecutable(),
     python3: () => which("python3.11"),
     openssl: () => which("openssl"),
     curl: () => which("curl"),
@@ -132,8 +124,10 @@ const FAKES: Partial<Record<ImageKey, Record<string, Fake>>> = {
 
 /** What an image's own program needs beyond the contract (it runs it, the program does not), real here. */
 interface RealServer {
-    /** Adds the server's files to the root; returns what it stands for. */
-    add(root: string): string;
+    /** What it stands for. */
+    what: string;
+    /** Adds the server's files to the root. */
+    add(root: string): void;
     /** Extra PATH entries, user and environment of the image. */
     path?: string[];
     /** Files it adds in PATH directories (the server's own tools, which its upstream image also has). */
@@ -177,6 +171,7 @@ const REAL_SERVERS: Partial<Record<ImageKey, RealServer>> = {
     // Debian's Patroni and PostgreSQL 15 (the image has 16; the program names no PostgreSQL binary), the
     // postgres user as uid 999 (as the service's secret mounts expect) owning the data root.
     patroni: {
+        what: `Debian's Patroni and PostgreSQL 15 (${PG}/bin on PATH), user postgres (999)`,
         add(root) {
             copyInto(root, "/usr/bin/patroni", "/usr/local/bin/patroni");
             copyTree(root, "/usr/lib/python3/dist-packages", new Set(["__pycache__"]));
@@ -193,7 +188,6 @@ const REAL_SERVERS: Partial<Record<ImageKey, RealServer>> = {
                 fs.chmodSync(path.join(root, d), 0o700);
             }
             fs.chownSync(path.join(root, "home/postgres"), 999, 999);
-            return `Debian's Patroni and PostgreSQL 15 (${PG}/bin on PATH), user postgres (999)`;
         },
         path: [`${PG}/bin`],
         user: "999:999",
@@ -202,6 +196,7 @@ const REAL_SERVERS: Partial<Record<ImageKey, RealServer>> = {
     // The rabbitmq image runs RabbitMQ on Erlang: Debian's RabbitMQ 3.10 and Erlang, its scripts linked at the
     // contract's /opt/rabbitmq/sbin paths, with the coreutils its scripts call (Ubuntu has them).
     rabbitmq: {
+        what: `Debian's RabbitMQ and Erlang (${RABBIT_SBIN}), linked at /opt/rabbitmq/sbin`,
         add(root) {
             copyTree(root, "/usr/lib/erlang");
             copyTree(root, "/usr/lib/rabbitmq");
@@ -226,7 +221,6 @@ const REAL_SERVERS: Partial<Record<ImageKey, RealServer>> = {
                 fs.chmodSync(path.join(root, d), 0o1777);
             }
             if (fs.existsSync("/usr/lib/locale/C.utf8")) copyTree(root, "/usr/lib/locale/C.utf8");
-            return `Debian's RabbitMQ and Erlang (${RABBIT_SBIN}), linked at /opt/rabbitmq/sbin`;
         },
         env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", HOME: "/var/lib/rabbitmq" },
         onPath: ["/opt/rabbitmq/sbin/rabbitmq-env", "/opt/rabbitmq/sbin/rabbitmq-defaults", "/usr/bin/basename", "/usr/bin/dirname", "/usr/bin/expr", "/usr/bin/readlink", "/usr/bin/sed", "/usr/bin/uname", "/usr/bin/hostname", "/usr/bin/erl"],
@@ -255,14 +249,8 @@ function copyInto(root: string, file: string, as = file): void {
     fs.chmodSync(dest, fs.statSync(file).mode & 0o777 | 0o444);
 }
 
-function writeExec(root: string, p: string, text: string): void {
-    const dest = path.join(root, p);
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.writeFileSync(dest, text, { mode: 0o755 });
-}
-
 /** Python's standard library and its extension modules' libraries (for the real python3). */
-function copyPython(root: string, binary: string): void {
+function copyPython(root: string): void {
     const lib = "/usr/lib/python3.11";
     const skip = new Set(["test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "pydoc_data", "__pycache__", "config-3.11-x86_64-linux-gnu", "site-packages", "dist-packages"]);
     const walk = (dir: string) => {
@@ -277,7 +265,6 @@ function copyPython(root: string, binary: string): void {
         }
     };
     walk(lib);
-    for (const l of sharedLibraries(binary)) copyInto(root, l);
 }
 
 /** Builds (once per content) the stand-in image of `key` and returns its tag. */
@@ -285,96 +272,78 @@ export function ensureContractImage(key: ImageKey, prefix = "iklimco-contract"):
     const c = IMAGE_CONTRACTS[key];
     const fakes = FAKES[key] ?? {};
     const plan: StandInPlan = { key, files: [], absent: [] };
-    const hash = crypto.createHash("sha256").update(fs.readFileSync(__filename)).update(JSON.stringify(c));
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-${key}-`));
-    try {
-        for (const d of ["tmp", "etc", "run", "var/run", "root"]) fs.mkdirSync(path.join(root, d), { recursive: true });
-        fs.chmodSync(path.join(root, "tmp"), 0o1777);
-        let needsPrivate = false;
-        let alpineBusybox = false;
-        let tlsHelper = false;
-        for (const [name, p] of Object.entries(c.executables)) {
-            const fake = fakes[p];
-            const base = path.basename(p);
-            if (fake) {
-                writeExec(root, p, fake.text);
-                plan.files.push({ path: p, from: `documented-contract stand-in: ${fake.contract}` });
-                if (fake.text.startsWith(`#!${PRIVATE_BUSYBOX}`)) needsPrivate = true;
-                hash.update(fake.text);
-            } else if (c.base === "alpine" && isApplet(base)) {
-                fs.mkdirSync(path.join(root, path.dirname(p)), { recursive: true });
-                fs.symlinkSync("/bin/busybox", path.join(root, p));
-                alpineBusybox = true;
-                plan.files.push({ path: p, from: "busybox applet" });
-            } else if (HOST_SOURCES[name] || HOST_SOURCES[p]) {
-                const src = (HOST_SOURCES[name] ?? HOST_SOURCES[p])();
-                copyInto(root, src, p);
-                for (const l of sharedLibraries(src)) copyInto(root, l);
-                if (name === "python3") copyPython(root, src);
-                plan.files.push({ path: p, from: src });
-                hash.update(`${src}:${fs.statSync(src).size}`);
-            } else if (c.base === "debian" && fs.existsSync(`/usr/bin/${base}`)) {
-                const src = fs.realpathSync(`/usr/bin/${base}`);
-                copyInto(root, src, p);
-                for (const l of sharedLibraries(src)) copyInto(root, l);
-                plan.files.push({ path: p, from: src });
-                hash.update(`${src}:${fs.statSync(src).size}`);
-            } else {
-                plan.absent.push(p);
-            }
+    const files: Record<string, RootFile> = {};
+    const applets = new Set(busyboxApplets());
+    let needsPrivate = false;
+    let alpineBusybox = false;
+    let tlsHelper = false;
+    let python = false;
+    for (const [name, p] of Object.entries(c.executables)) {
+        const fake = fakes[p];
+        const base = path.basename(p);
+        if (fake) {
+            files[p] = { text: fake.text, mode: 0o755 };
+            plan.files.push({ path: p, from: `documented-contract stand-in: ${fake.contract}` });
+            if (fake.text.startsWith(`#!${PRIVATE_BUSYBOX}`)) needsPrivate = true;
+        } else if (c.base === "alpine" && applets.has(base)) {
+            files[p] = { link: "/bin/busybox" };
+            alpineBusybox = true;
+            plan.files.push({ path: p, from: "busybox applet" });
+        } else if (HOST_SOURCES[name] || HOST_SOURCES[p]) {
+            const src = (HOST_SOURCES[name] ?? HOST_SOURCES[p])();
+            files[p] = { from: src, libraries: true };
+            python ||= name === "python3";
+            plan.files.push({ path: p, from: src });
+        } else if (c.base === "debian" && fs.existsSync(`/usr/bin/${base}`)) {
+            const src = fs.realpathSync(`/usr/bin/${base}`);
+            files[p] = { from: src, libraries: true };
+            plan.files.push({ path: p, from: src });
+        } else {
+            plan.absent.push(p);
         }
-        if (alpineBusybox) {
-            copyInto(root, which("busybox"), "/bin/busybox");
-            // Alpine's busybox wget speaks TLS through ssl_client, an OpenSSL-based helper (alpine-base ships
-            // it). Debian's busybox has no such helper (its own TLS code is refused by Go servers: "missing
-            // signature_algorithms"), but uses `openssl s_client` when it finds one: the host's openssl, alone
-            // in a directory at the very end of PATH, stands for ssl_client.
-            if ("wget" in c.executables) {
-                const openssl = which("openssl");
-                copyInto(root, openssl, `${TLS_HELPER_DIR}/openssl`);
-                for (const l of sharedLibraries(openssl)) copyInto(root, l);
-                copyInto(root, "/usr/lib/ssl/openssl.cnf");
-                tlsHelper = true;
-            }
-        }
-        if (needsPrivate) {
-            copyInto(root, which("busybox"), PRIVATE_BUSYBOX);
-            fs.mkdirSync(path.join(root, PRIVATE, "bin"), { recursive: true });
-            for (const a of ["mkdir", "dirname", "httpd", "grep", "mktemp"]) fs.symlinkSync(PRIVATE_BUSYBOX, path.join(root, PRIVATE, "bin", a));
-        }
-        const real = REAL_SERVERS[key];
-        if (real) {
-            plan.files.push({ path: "(the image's own server)", from: real.add(root) });
-            hash.update(JSON.stringify({ ...real, add: undefined }));
-        }
-        // Debian's openssl reads OPENSSLDIR/openssl.cnf (Alpine's package ships its own /etc/ssl/openssl.cnf).
-        if ("openssl" in c.executables) copyInto(root, "/usr/lib/ssl/openssl.cnf");
-        if (key === "apisix") fs.mkdirSync(path.join(root, "usr/local/apisix/conf"), { recursive: true });
-        if (key === "etcd") {
-            // etcd's Dockerfile: WORKDIR /var/lib/etcd, and nsswitch.conf for Go's resolver.
-            fs.mkdirSync(path.join(root, "var/lib/etcd"), { recursive: true });
-            fs.writeFileSync(path.join(root, "etc/nsswitch.conf"), "hosts: files dns\n");
-        }
-        fs.writeFileSync(
-            path.join(root, "etc/passwd"),
-            "root:x:0:0:root:/root:/bin/sh\nvault:x:100:1000:vault:/home/vault:/sbin/nologin\ngrafana:x:472:0::/home/grafana:/sbin/nologin\npostgres:x:999:999:postgres:/home/postgres:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
-        );
-        fs.writeFileSync(path.join(root, "etc/group"), "root:x:0:\nvault:x:1000:vault\npostgres:x:999:\nnogroup:x:65534:\n");
-        hash.update(JSON.stringify(plan));
-        const tag = `${prefix}/${key.toLowerCase()}:${hash.digest("hex").slice(0, 12)}`;
-        if (dockerOk(["image", "inspect", tag])) return { tag, plan };
-        const tar = spawnSync("tar", ["-C", root, "-c", "."], { maxBuffer: 1024 * 1024 * 1024 });
-        if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-        const PATH = ["/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/rabbitmq/sbin", ...(real?.path ?? []), ...(tlsHelper ? [TLS_HELPER_DIR] : [])].join(":");
-        const changes = ["-c", `ENV PATH=${PATH}`];
-        for (const [k, v] of Object.entries(real?.env ?? {})) changes.push("-c", `ENV ${k}=${v}`);
-        if (real?.user) changes.push("-c", `USER ${real.user}`);
-        if (c.entrypoint.length) changes.push("-c", `ENTRYPOINT ${JSON.stringify(c.entrypoint)}`);
-        if (c.cmd.length) changes.push("-c", `CMD ${JSON.stringify(c.cmd)}`);
-        if (key === "etcd") changes.push("-c", "WORKDIR /var/lib/etcd");
-        execFileSync("docker", ["import", ...changes, "-", tag], { input: tar.stdout, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 1024 * 1024 * 1024 });
-        return { tag, plan };
-    } finally {
-        fs.rmSync(root, { recursive: true, force: true });
     }
+    if (alpineBusybox) {
+        files["/bin/busybox"] = { from: busyboxBinary() };
+        // Alpine's busybox wget speaks TLS through ssl_client, an OpenSSL-based helper (alpine-base ships
+        // it). Debian's busybox has no such helper (its own TLS code is refused by Go servers: "missing
+        // signature_algorithms"), but uses `openssl s_client` when it finds one: the host's openssl, alone
+        // in a directory at the very end of PATH, stands for ssl_client.
+        if ("wget" in c.executables) {
+            files[`${TLS_HELPER_DIR}/openssl`] = { from: which("openssl"), libraries: true };
+            files["/usr/lib/ssl/openssl.cnf"] = { from: "/usr/lib/ssl/openssl.cnf" };
+            tlsHelper = true;
+        }
+    }
+    if (needsPrivate) {
+        files[PRIVATE_BUSYBOX] = { from: busyboxBinary() };
+        for (const a of ["mkdir", "dirname", "httpd", "grep", "mktemp"]) files[`${PRIVATE}/bin/${a}`] = { link: PRIVATE_BUSYBOX };
+    }
+    const real = REAL_SERVERS[key];
+    if (real) plan.files.push({ path: "(the image's own server)", from: real.what });
+    // Debian's openssl reads OPENSSLDIR/openssl.cnf (Alpine's package ships its own /etc/ssl/openssl.cnf).
+    if ("openssl" in c.executables) files["/usr/lib/ssl/openssl.cnf"] = { from: "/usr/lib/ssl/openssl.cnf" };
+    // etcd's Dockerfile: WORKDIR /var/lib/etcd, and nsswitch.conf for Go's resolver.
+    if (key === "etcd") files["/etc/nsswitch.conf"] = { text: "hosts: files dns\n" };
+    files["/etc/passwd"] = {
+        text: "root:x:0:0:root:/root:/bin/sh\nvault:x:100:1000:vault:/home/vault:/sbin/nologin\ngrafana:x:472:0::/home/grafana:/sbin/nologin\npostgres:x:999:999:postgres:/home/postgres:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
+    };
+    files["/etc/group"] = { text: "root:x:0:\nvault:x:1000:vault\npostgres:x:999:\nnogroup:x:65534:\n" };
+    const tag = ensureRootImage({
+        name: `${prefix}/${key.toLowerCase()}`,
+        dirs: ["/tmp", "/etc", "/run", "/var/run", "/root", ...(key === "apisix" ? ["/usr/local/apisix/conf"] : []), ...(key === "etcd" ? ["/var/lib/etcd"] : [])],
+        files,
+        modes: { "/tmp": 0o1777 },
+        // The trees below (Python's library, the real servers) are this file's work: its text keys them.
+        build: (root) => {
+            if (python) copyPython(root);
+            real?.add(root);
+        },
+        key: `${fs.readFileSync(__filename, "utf8")}\n${JSON.stringify(c)}`,
+        env: { PATH: ["/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/rabbitmq/sbin", ...(real?.path ?? []), ...(tlsHelper ? [TLS_HELPER_DIR] : [])].join(":"), ...(real?.env ?? {}) },
+        user: real?.user,
+        entrypoint: c.entrypoint.length ? c.entrypoint : undefined,
+        cmd: c.cmd.length ? c.cmd : undefined,
+        workdir: key === "etcd" ? "/var/lib/etcd" : undefined,
+    });
+    return { tag, plan };
 }

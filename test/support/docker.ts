@@ -43,10 +43,10 @@ export async function ensureSwarm(): Promise<void> {
 
 /**
  * A small stand-in image from Debian's busybox-static: a shell, wget, nc, md5sum, sha256sum and friends.
- * Built once per machine (docker import of a root with busybox and its applet links).
+ * Built once per machine and content (docker import of a root with busybox and its applet links).
  */
-export function ensureBusyboxImage(tag = "iklimco-test/busybox:1"): string {
-    return importBusyboxImage(tag);
+export function ensureBusyboxImage(name = "iklimco-test/busybox"): string {
+    return importBusyboxImage(name);
 }
 
 /** Waits until every task of a service runs (replicated: desired = running), bounded. */

@@ -52,7 +52,7 @@ function docker(args: string[]): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The bench's stand-in image: busybox with the applets its services run (no registry here), built once per machine. */
-const standInImage = (): string => ensureBusyboxImage("iklimco-bench/busybox:1", ["sh", "sleep", "true"]);
+const standInImage = (): string => ensureBusyboxImage("iklimco-bench/busybox", ["sh", "sleep", "true"]);
 
 /** A Docker duration ("90s", "5m", "1h30m") in seconds. */
 export function durationSeconds(d: string): number {
