@@ -27,7 +27,7 @@ import { amqpOpen } from "../support/amqp";
 import { ensureContractImage } from "../support/contract-images";
 import { containerOf, standIn } from "../support/contract-stack";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "../support/docker";
-import { OpenBaoServer, makeCa, openbaoAvailable } from "../support/openbao";
+import { makeCa, openbaoAvailable } from "../support/openbao";
 import { freePort } from "../support/ports";
 import { deployLegacy, ensureOpenBaoImage, legacyComposeText, legacyRabbitConf } from "../support/legacy-platform";
 
@@ -226,6 +226,9 @@ class Gap {
         const overrides: Record<string, unknown> = {
             "iklimco:nodes": [{ name: node, role: "manager", publicIp: "127.0.0.1", labels: [...NODE_LABELS] }],
             "iklimco:images": contract,
+            // The program's pg_hba admits its overlay's subnet; this host reaches patroni-1's published port from
+            // Docker's gateway bridge (172.18.0.1), so the subnet given here is the range that holds both.
+            "iklimco:network": { name: NET, subnet: "172.16.0.0/12", encrypted: false },
             "iklimco:paths": paths,
             "iklimco:vault": { ...local.config["iklimco:vault"], port: vaultPort, address: `https://127.0.0.1:${vaultPort}` },
         };
@@ -338,6 +341,11 @@ class Gap {
 
             const values = new Map<string, string>();
             for (const s of ofType(ev, SECRET)) values.set(input(s, "name"), Buffer.from(input(s, "data"), "base64").toString("utf8"));
+            // The members' unseal key secret holds what step 14 gave the program: the operators' key, adopted
+            // (offline, the command's output is a mock, so only the secret's name comes from the evaluation).
+            const unsealName = [...values.keys()].find((n) => n.startsWith("vault_unseal_key_"))!;
+            values.set(unsealName, initCredentials(step14.stdout, { unsealKey: operatorsKey, token }).unsealKey);
+            expect(values.get(unsealName)).to.equal(operatorsKey);
             const files = await stackFilesOf(ev);
             const targetPorts: Record<string, { target: number; published: number }> = { "vault-1": { target: 8200, published: vaultPort }, "patroni-1": { target: 5432, published: await freePort() }, "rabbitmq-1": { target: 5672, published: await freePort() } };
             const keep = new Set(["vault-1", "etcd-1", "patroni-1", "rabbitmq-1"]);
@@ -364,9 +372,6 @@ class Gap {
                 fs.writeFileSync(out, stackFileText(doc));
                 expectOk(spawnSync("docker", ["stack", "deploy", "--detach=true", "-c", out, STACK], { encoding: "utf8", timeout: 120_000 }) as any, `deploy ${file}`);
             }
-            // The members' unseal key secret is the operators' own key, adopted from config.
-            const unsealName = Object.keys(Object.fromEntries(values)).find((n) => n.startsWith("vault_unseal_key_"))!;
-            expect(values.get(unsealName)).to.equal(operatorsKey);
             const v1 = new HttpsVault(`https://127.0.0.1:${vaultPort}`, ca.caCert, "vault.iklim.local");
             await until("vault-1 active, unsealed by its entrypoint with the operators' key", 240_000, async () => (await v1.request("GET", "/v1/sys/health", { timeoutMs: 2000 })).status === 200);
             where.vault = v1.address;
@@ -456,7 +461,7 @@ class Gap {
         }
         // Only SWAG's service is left: the program adopts it by name (pulumi import) and moves it onto the copy.
         const plan2 = migrate(["plan", ...common]);
-        expect(plan2.stdout).to.match(/Legacy services found:\n  swag: iklimco_swag\n\nPlan:/);
+        expect(plan2.stdout).to.match(/Legacy services found:\n {2}swag: iklimco_swag\n\nPlan:/);
 
         const s = (ms: number) => (ms / 1000).toFixed(1);
         console.log(`      longest gap per service (reads every 200-250 ms through the whole run): Vault ${s(gaps.vault.longest)} s; PostgreSQL reads ${s(gaps.pgRead.longest)} s, writes ${s(gaps.pgWrite.longest)} s; RabbitMQ ${s(gaps.rabbitmq.longest)} s`);
