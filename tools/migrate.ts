@@ -76,8 +76,8 @@ function docker(host: string | undefined, args: string[], input?: string): strin
 
 /** rabbitmqctl inside a task of the service on this engine, the way the operators' documents reach Vault. */
 function dockerExecRabbit(host: string | undefined, service: string): RabbitCtl {
-    const id = docker(host, ["ps", "-q", "-f", `name=${service}.`]).split("\n")[0]?.trim();
-    if (!id) fail(`no running container of ${service} on ${host ?? "the local engine"}: point --host at the node that runs it`);
+    // By the service label: a name filter is a pattern, and `iklimco_rabbitmq.` also matches iklimco_rabbitmq-1's tasks.
+    const id = taskOf(host, service);
     return {
         label: service,
         ctl: (args, input) => {
