@@ -4,10 +4,14 @@
 // Swarm secret; a real etcd and a two-member Patroni cluster (PostgreSQL 15) holding rows; a real RabbitMQ with
 // users and vhosts and the `rabbitmq_erlang_cookie` secret; SWAG's config volume; the per-service
 // `<svc>_vault_role_id`/`_secret_id` secrets. Every phase then runs through the compiled command (`node
-// bin/tools/migrate.js`, what `npm run migrate` runs), while a loop reads from each service; `pulumi up` (no
-// Pulumi engine here) is stood in for by the evaluated program's own VaultInit command and `docker stack
-// deploy` of its compose export (etcd-1, patroni-1, rabbitmq-1, vault-1; contract-true stand-in images, each
-// given one published port so this host can reach it).
+// bin/tools/migrate.js`, what `npm run migrate` runs), while a loop per service reads from it as its clients
+// would; `pulumi up` (no Pulumi engine here) is stood in for by the evaluated program's own VaultInit command
+// and `docker stack deploy` of its compose export (etcd-1, patroni-1, rabbitmq-1, vault-1; contract-true
+// stand-in images, each given one published port so this host can reach it).
+//
+// The loops measure the downtime per service, so nothing may hold the event loop while they run: every
+// command of that window (the migration, docker, psql, VaultInit's script) is an asynchronous child process,
+// and the program is evaluated before the loops start and after they stop.
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -20,15 +24,15 @@ import { NODE_LABELS } from "../../components/config";
 import { initCredentials } from "../../components/vault/bootstrap";
 import { stackFileText, stackFilesOf } from "../../tools/offline/compose";
 import { readStackConfig } from "../../tools/offline/stack-config";
-import { LocalPg } from "../../tools/migration/postgres";
 import { HttpsVault, VaultEndpoint, VaultInventory, approleLogin, inventory, sealStatus, until } from "../../tools/migration/vault";
 import { SECRET, evaluateStack, input, ofType } from "../harness";
 import { amqpOpen } from "../support/amqp";
 import { ensureContractImage } from "../support/contract-images";
 import { containerOf, standIn } from "../support/contract-stack";
-import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "../support/docker";
+import { docker, dockerAsync, dockerAsyncOk, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "../support/docker";
 import { makeCa, openbaoAvailable } from "../support/openbao";
 import { freePort } from "../support/ports";
+import { runProcess } from "../support/process";
 import { deployLegacy, ensureOpenBaoImage, legacyComposeText, legacyRabbitConf } from "../support/legacy-platform";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -40,34 +44,101 @@ const MICROSERVICE = "auth-service";
 /** Where the command runs (it writes its inventory there). */
 const CWD = fs.mkdtempSync(path.join(os.tmpdir(), "migration-cwd-"));
 
-function migrate(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [path.join(REPO, "bin", "tools", "migrate.js"), ...args], { cwd: CWD, encoding: "utf8", timeout: 600_000, env: { ...process.env, ...env } });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
 }
 
-function expectOk(r: { status: number | null; stdout: string; stderr: string }, what: string): string {
+/** `npm run migrate -- <args>` (the compiled command) as a child process. */
+async function migrate(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    const r = await runProcess(process.execPath, [path.join(REPO, "bin", "tools", "migrate.js"), ...args], { cwd: CWD, env: { ...process.env, ...env }, timeoutMs: 600_000 });
+    return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectOk(r: Run, what: string): string {
     expect(r.status, `${what}:\n${r.stdout}\n${r.stderr}`).to.equal(0);
     return r.stdout;
 }
 
-/** One service's reads: the longest run of failed reads, from the first failure to the next success. */
-class Gap {
-    longest = 0;
-    reads = 0;
-    failures = 0;
-    private since?: number;
-    note(ok: boolean): void {
-        this.reads++;
-        if (!ok) {
-            this.failures++;
-            this.since ??= Date.now();
-        } else if (this.since !== undefined) {
-            this.longest = Math.max(this.longest, Date.now() - this.since);
-            this.since = undefined;
+/** psql on this host against a published port, as a child process; the trimmed tuples, or an error. */
+async function sql(port: number, user: string, password: string, query: string, database = "postgres", timeoutMs = 60_000): Promise<string> {
+    const r = await runProcess(`${PG_BIN}/psql`, ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", database, "-c", query], {
+        env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "2" },
+        timeoutMs,
+    });
+    if (r.code !== 0) throw new Error(`psql on 127.0.0.1:${port}: ${r.stderr.trim() || `killed after ${timeoutMs} ms`}`);
+    return r.stdout.trim();
+}
+
+async function containerOfAsync(service: string): Promise<string> {
+    const id = (await dockerAsync(["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${service}`])).split("\n")[0];
+    if (!id) throw new Error(`no running container for ${service}`);
+    return id;
+}
+
+/** A window of the run (a phase, a wait) or, with from = to, a moment (clients repointed). */
+interface Window {
+    name: string;
+    from: number;
+    to: number;
+}
+
+interface Read {
+    start: number;
+    end: number;
+    ok: boolean;
+    /** Why a failed read failed (the first one of each run of failures is printed). */
+    why?: string;
+}
+
+/** One service's reads, each with its times, as its clients would make them. */
+class ReadLog {
+    readonly reads: Read[] = [];
+    constructor(readonly service: string) {}
+
+    /** Probes until `stopped()`, pausing `pauseMs` between reads; a probe answers true or why it failed. */
+    async loop(stopped: () => boolean, probe: () => Promise<true | string>, pauseMs: number): Promise<void> {
+        while (!stopped()) {
+            const start = Date.now();
+            let answer: true | string;
+            try {
+                answer = await probe();
+            } catch (e) {
+                answer = (e as Error).message;
+            }
+            this.reads.push({ start, end: Date.now(), ok: answer === true, ...(answer === true ? {} : { why: answer.split("\n")[0].slice(0, 160) }) });
+            await sleep(pauseMs);
         }
     }
-    close(): void {
-        if (this.since !== undefined) this.longest = Math.max(this.longest, Date.now() - this.since);
+
+    get failures(): number {
+        return this.reads.filter((r) => !r.ok).length;
+    }
+
+    /** Spans without a successful read longer than `minMs`, longest first: from a success (or t0) to the next (or tEnd). */
+    gaps(t0: number, tEnd: number, minMs = 0): { from: number; to: number; ms: number; why?: string }[] {
+        const out: { from: number; to: number; ms: number; why?: string }[] = [];
+        let last = t0;
+        let why: string | undefined;
+        for (const r of this.reads) {
+            if (!r.ok) {
+                why ??= r.why;
+                continue;
+            }
+            out.push({ from: last, to: r.end, ms: r.end - last, why });
+            last = r.end;
+            why = undefined;
+        }
+        out.push({ from: last, to: tEnd, ms: tEnd - last, why });
+        return out.filter((g) => g.ms > minMs).sort((a, b) => b.ms - a.ms);
+    }
+
+    /** The longest time between the starts of two consecutive reads: how long the loop itself ever stalled. */
+    longestBetweenStarts(): number {
+        let longest = 0;
+        for (let i = 1; i < this.reads.length; i++) longest = Math.max(longest, this.reads[i].start - this.reads[i - 1].start);
+        return longest;
     }
 }
 
@@ -190,13 +261,13 @@ class Gap {
             return true;
         });
         const legacyPgPort = ports[leader];
-        const pgAs = (port: number, user = "postgres", password = secretsOf.pgSuper) => new LocalPg(`127.0.0.1:${port}`, { host: "127.0.0.1", port, user, password, bin: PG_BIN });
-        const legacyPg = pgAs(legacyPgPort);
-        legacyPg.query("create role auth_user login password 'auth-user-pw'");
-        legacyPg.query("create database auth owner auth_user");
-        legacyPg.query("create database billing");
-        pgAs(legacyPgPort, "auth_user", "auth-user-pw").query("create table items (id int primary key, name text); insert into items select g, 'item ' || g from generate_series(1, 500) g", "auth");
-        legacyPg.query("create table invoices (id int primary key, amount numeric); insert into invoices select g, g * 1.5 from generate_series(1, 200) g", "billing");
+        const su = (port: number, query: string, database?: string) => sql(port, "postgres", secretsOf.pgSuper, query, database);
+        const app = (port: number, query: string, timeoutMs?: number) => sql(port, "auth_user", "auth-user-pw", query, "auth", timeoutMs);
+        await su(legacyPgPort, "create role auth_user login password 'auth-user-pw'");
+        await su(legacyPgPort, "create database auth owner auth_user");
+        await su(legacyPgPort, "create database billing");
+        await app(legacyPgPort, "create table items (id int primary key, name text); insert into items select g, 'item ' || g from generate_series(1, 500) g; create table writes (n int)");
+        await su(legacyPgPort, "create table invoices (id int primary key, amount numeric); insert into invoices select g, g * 1.5 from generate_series(1, 200) g", "billing");
 
         // RabbitMQ users, vhosts and permissions (step 14's setup and the services' own).
         const rabbitId = containerOf(`${STACK}_rabbitmq`);
@@ -250,133 +321,152 @@ class Gap {
         const pgArgs = ["--pg-host", "127.0.0.1", "--pg-port", String(legacyPgPort), "--patroni-api", `http://127.0.0.1:${apis[leader]}`];
         const secretEnv = { VAULT_TOKEN: token, UNSEAL_KEY: operatorsKey, PGPASSWORD: secretsOf.pgSuper };
 
+        // ---- What `pulumi up` applies, evaluated before the loops start (the evaluation runs in this process) --
+        const ev = await evaluateStack("local", { overrides, secrets: adopted, fresh: true });
+        const vaultInit = ev.resources.find((r) => r.type.startsWith("command:") && r.name.endsWith("-vault-init"))!;
+        const values = new Map<string, string>();
+        for (const s of ofType(ev, SECRET)) values.set(input(s, "name"), Buffer.from(input(s, "data"), "base64").toString("utf8"));
+        const unsealName = [...values.keys()].find((n) => n.startsWith("vault_unseal_key_"))!;
+        const targetPorts: Record<string, { target: number; published: number }> = { "vault-1": { target: 8200, published: vaultPort }, "patroni-1": { target: 5432, published: await freePort() }, "rabbitmq-1": { target: 5672, published: await freePort() } };
+        const keep = new Set(["vault-1", "etcd-1", "patroni-1", "rabbitmq-1"]);
+        /** The program's services this test deploys, as rendered (for the second evaluation's comparison). */
+        const deployed: Record<string, any> = {};
+        const programFiles: { file: string; out: string; secrets: string[] }[] = [];
+        for (const [file, rendered] of await stackFilesOf(ev)) {
+            const { doc } = standIn(rendered, contract, "");
+            for (const n of Object.keys(doc.services)) if (!keep.has(n)) delete doc.services[n];
+            if (!Object.keys(doc.services).length) continue;
+            for (const [n, svc] of Object.entries<any>(doc.services)) {
+                deployed[n] = svc;
+                // The one change for this host: a published port to reach the member from outside the overlay.
+                const p = targetPorts[n];
+                if (p) svc.ports = [...(svc.ports ?? []).filter((x: any) => x.target !== p.target), { ...p, protocol: "tcp", mode: "host" }];
+            }
+            const used = new Set(Object.values<any>(doc.services).flatMap((svc) => (svc.secrets ?? []).map((m: any) => m.source)));
+            for (const k of Object.keys(doc.secrets ?? {})) if (!used.has(k)) delete doc.secrets[k];
+            const secrets = Object.values<any>(doc.secrets ?? {}).map((s) => s.name as string);
+            for (const s of secrets) expect(values.has(s), s).to.equal(true);
+            const out = path.join(tmp, `program-${file}`);
+            fs.writeFileSync(out, stackFileText(doc));
+            programFiles.push({ file, out, secrets });
+        }
+
+        t("program evaluated and its compose export written", tStart);
+
         // ---- The read loops: each service, as its clients reach it (legacy until repointed, then the program's)
         const where = { vault: `https://127.0.0.1:${ports.vault}`, pg: legacyPgPort, rabbit: ports.rabbitmq };
-        const gaps = { vault: new Gap(), pgRead: new Gap(), pgWrite: new Gap(), rabbitmq: new Gap() };
+        const logs = { vault: new ReadLog("Vault (KV read)"), pgRead: new ReadLog("PostgreSQL reads"), pgWrite: new ReadLog("PostgreSQL writes"), rabbitmq: new ReadLog("RabbitMQ (AMQP login, vhost open)") };
+        const windows: Window[] = [];
+        const during = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+            const from = Date.now();
+            try {
+                return await work();
+            } finally {
+                windows.push({ name, from, to: Date.now() });
+            }
+        };
+        const moment = (name: string) => {
+            const now = Date.now();
+            windows.push({ name, from: now, to: now });
+            return now;
+        };
         let stop = false;
         let written = 0;
-        /** The program's services this test deployed, as rendered (for the second evaluation's comparison). */
-        const deployed: Record<string, any> = {};
+        const stopped = () => stop;
+        const t0 = Date.now();
         const loops = [
-            (async () => {
-                while (!stop) {
-                    let good = false;
-                    try {
-                        good = (await new HttpsVault(where.vault, ca.caCert, "vault.iklim.local").request("GET", "/v1/secret/data/iklimco/auth/db", { token, timeoutMs: 2000 })).status === 200;
-                    } catch {
-                        good = false;
-                    }
-                    gaps.vault.note(good);
-                    await sleep(200);
-                }
-            })(),
-            (async () => {
-                while (!stop) {
-                    const app = pgAs(where.pg, "auth_user", "auth-user-pw");
-                    let r = false;
-                    let w = false;
-                    try {
-                        r = Number(app.query("select count(*) from items where id <= 500", "auth")) === 500;
-                    } catch {
-                        r = false;
-                    }
-                    try {
-                        app.query(`create table if not exists writes (n int); insert into writes values (${++written})`, "auth");
-                        w = true;
-                    } catch {
-                        w = false;
-                    }
-                    gaps.pgRead.note(r);
-                    gaps.pgWrite.note(w);
-                    await sleep(250);
-                }
-            })(),
-            (async () => {
-                while (!stop) {
-                    gaps.rabbitmq.note((await amqpOpen("127.0.0.1", where.rabbit, MICROSERVICE, "auth-amqp-pw", "iklimco", 2000)) === "ok");
-                    await sleep(250);
-                }
-            })(),
+            logs.vault.loop(
+                stopped,
+                async () => {
+                    const a = await new HttpsVault(where.vault, ca.caCert, "vault.iklim.local").request("GET", "/v1/secret/data/iklimco/auth/db", { token, timeoutMs: 2000 });
+                    return a.status === 200 ? true : `HTTP ${a.status}`;
+                },
+                200,
+            ),
+            logs.pgRead.loop(
+                stopped,
+                async () => {
+                    const n = await app(where.pg, "select count(*) from items where id <= 500", 5000);
+                    return n === "500" ? true : `${n} rows`;
+                },
+                250,
+            ),
+            logs.pgWrite.loop(
+                stopped,
+                async () => {
+                    await app(where.pg, `insert into writes values (${++written})`, 5000);
+                    return true;
+                },
+                250,
+            ),
+            logs.rabbitmq.loop(
+                stopped,
+                async () => {
+                    const r = await amqpOpen("127.0.0.1", where.rabbit, MICROSERVICE, "auth-amqp-pw", "iklimco", 2000);
+                    return r === "ok" ? true : r;
+                },
+                250,
+            ),
         ];
+        let tEnd = t0;
+        const outage = { vault: { from: 0, to: 0 }, pgWrite: { from: 0, to: 0 } };
 
         try {
             // ---- plan: the dry run reads the live swarm and refuses without a backup -----------------------
-            const plan0 = migrate(["plan", ...common]);
+            const plan0 = await during("plan (refused: no backup)", () => migrate(["plan", ...common]));
             expect(plan0.status, plan0.stdout + plan0.stderr).to.equal(1);
             expect(plan0.stdout).to.contain(`vault: ${STACK}_vault`).and.to.contain(`postgres: ${STACK}_patroni1, ${STACK}_patroni2`).and.to.contain(`rabbitmq: ${STACK}_rabbitmq`).and.to.contain(`etcd: ${STACK}_etcd`).and.to.contain(`swag: ${STACK}_swag`);
             expect(plan0.stdout).to.contain("no backup").and.not.to.contain("not adopted");
 
             // ---- backup -------------------------------------------------------------------------------------
-            const backup = migrate(["backup", ...common, ...pgArgs], secretEnv);
+            const backup = await during("backup", () => migrate(["backup", ...common, ...pgArgs], secretEnv));
             expectOk(backup, "backup");
             expect(backup.stdout + backup.stderr).to.not.contain(token).and.not.contain(secretsOf.pgSuper);
             expect(backup.stdout).to.match(/vault\.snap/).and.match(/postgres-auth\.sql/).and.match(/rabbitmq-definitions\.json/).and.match(/etcd-apisix\.json/);
-            const plan1 = migrate(["plan", ...common]);
+            const plan1 = await during("plan (accepted)", () => migrate(["plan", ...common]));
             expect(plan1.stdout).to.contain("All preconditions hold.");
             expect(plan1.status).to.equal(0);
-            expect(migrate(["vault", ...common, "--dry-run"], secretEnv).stdout).to.contain("[vault] snapshot");
+            expect((await during("vault --dry-run", () => migrate(["vault", ...common, "--dry-run"], secretEnv))).stdout).to.contain("[vault] snapshot");
 
             // ---- vault: seeded, then rolled back (the legacy Vault serves again), then seeded again -----------
-            let tPhase = Date.now();
-            expectOk(migrate(["vault", ...common], secretEnv), "vault phase");
-            t("vault phase (snapshot, legacy stopped, program's seed server restored and opened with the operators' key)", tPhase);
-            expect(docker(["service", "ls", "--filter", `name=${STACK}_vault`, "--format", "{{.Name}} {{.Replicas}}"])).to.contain(`${STACK}_vault 0/0`);
-            expect(dockerOk(["volume", "inspect", `${STACK}_vault-1-data`]), "the seeded volume").to.equal(true);
-            const rollback = migrate(["vault", ...common, "--rollback"]);
+            expectOk(await during("vault", () => migrate(["vault", ...common], secretEnv)), "vault phase");
+            expect(await dockerAsync(["service", "ls", "--filter", `name=${STACK}_vault`, "--format", "{{.Name}} {{.Replicas}}"])).to.contain(`${STACK}_vault 0/0`);
+            expect(await dockerAsyncOk(["volume", "inspect", `${STACK}_vault-1-data`]), "the seeded volume").to.equal(true);
+            const rollback = await during("vault --rollback", () => migrate(["vault", ...common, "--rollback"]));
             expect(expectOk(rollback, "vault rollback")).to.contain(`${STACK}_vault scaled back to 1`);
-            await until("the legacy Vault unsealed by its own entrypoint after the rollback", 180_000, async () => (await legacy.request("GET", "/v1/sys/health")).status === 200);
+            await during("legacy Vault restarting and unsealing itself", () => until("the legacy Vault unsealed by its own entrypoint after the rollback", 180_000, async () => (await legacy.request("GET", "/v1/sys/health")).status === 200));
             expect((await legacy.request("GET", "/v1/secret/data/iklimco/auth/db", { token })).json().data.data).to.deep.equal(kv["iklimco/auth/db"]);
-            expect(dockerOk(["volume", "inspect", `${STACK}_vault-1-data`]), "the rollback removed the seeded volume").to.equal(false);
+            expect(await dockerAsyncOk(["volume", "inspect", `${STACK}_vault-1-data`]), "the rollback removed the seeded volume").to.equal(false);
 
-            tPhase = Date.now();
-            expectOk(migrate(["vault", ...common], secretEnv), "vault phase, again");
+            outage.vault.from = Date.now();
+            const vaultAgain = expectOk(await during("vault, again", () => migrate(["vault", ...common], secretEnv)), "vault phase, again");
+            // The phase's own count, from the legacy stop to the seeded volume.
+            console.log(`      vault phase: ${/Vault answered nothing for [\d.]+ s/.exec(vaultAgain)?.[0] ?? vaultAgain}`);
             // `pulumi up`, Vault part: VaultInit (step 14, the program's own command) finds vault-1's volume
             // initialised and adopts the configured key and token; then vault-1 starts on it.
-            const ev = await evaluateStack("local", { overrides, secrets: adopted, fresh: true });
-            const vaultInit = ev.resources.find((r) => r.type.startsWith("command:") && r.name.endsWith("-vault-init"))!;
-            const step14 = spawnSync("/bin/bash", ["-c", input(vaultInit, "create")], { input: String(input(vaultInit, "stdin")), env: { ...process.env, ...(input(vaultInit, "environment") ?? {}) }, encoding: "utf8", timeout: 400_000 });
-            expect(step14.status, step14.stderr).to.equal(0);
+            const step14 = await during("pulumi up: VaultInit", () => runProcess("/bin/bash", ["-c", input(vaultInit, "create")], { input: String(input(vaultInit, "stdin")), env: { ...process.env, ...(input(vaultInit, "environment") ?? {}) }, timeoutMs: 400_000 }));
+            expect(step14.code, step14.stderr).to.equal(0);
             expect(step14.stdout.trim()).to.equal('{"initialized":true}');
             expect(initCredentials(step14.stdout, { unsealKey: operatorsKey, token })).to.deep.include({ unsealKey: operatorsKey, initialisedNow: false });
-
-            const values = new Map<string, string>();
-            for (const s of ofType(ev, SECRET)) values.set(input(s, "name"), Buffer.from(input(s, "data"), "base64").toString("utf8"));
             // The members' unseal key secret holds what step 14 gave the program: the operators' key, adopted
             // (offline, the command's output is a mock, so only the secret's name comes from the evaluation).
-            const unsealName = [...values.keys()].find((n) => n.startsWith("vault_unseal_key_"))!;
             values.set(unsealName, initCredentials(step14.stdout, { unsealKey: operatorsKey, token }).unsealKey);
             expect(values.get(unsealName)).to.equal(operatorsKey);
-            const files = await stackFilesOf(ev);
-            const targetPorts: Record<string, { target: number; published: number }> = { "vault-1": { target: 8200, published: vaultPort }, "patroni-1": { target: 5432, published: await freePort() }, "rabbitmq-1": { target: 5672, published: await freePort() } };
-            const keep = new Set(["vault-1", "etcd-1", "patroni-1", "rabbitmq-1"]);
-            for (const [file, rendered] of files) {
-                const { doc } = standIn(rendered, contract, "");
-                for (const n of Object.keys(doc.services)) if (!keep.has(n)) delete doc.services[n];
-                if (!Object.keys(doc.services).length) continue;
-                for (const [n, svc] of Object.entries<any>(doc.services)) {
-                    deployed[n] = svc;
-                    // The one change for this host: a published port to reach the member from outside the overlay.
-                    const p = targetPorts[n];
-                    if (p) svc.ports = [...(svc.ports ?? []).filter((x: any) => x.target !== p.target), { ...p, protocol: "tcp", mode: "host" }];
-                }
-                const used = new Set(Object.values<any>(doc.services).flatMap((svc) => (svc.secrets ?? []).map((m: any) => m.source)));
-                for (const k of Object.keys(doc.secrets ?? {})) if (!used.has(k)) delete doc.secrets[k];
-                for (const s of Object.values<any>(doc.secrets ?? {})) {
-                    expect(values.has(s.name), s.name).to.equal(true);
-                    if (!dockerOk(["secret", "inspect", s.name])) {
-                        docker(["secret", "create", "--label", "com.iklimco.managed-by=pulumi", s.name, "-"], values.get(s.name));
-                        created.secrets.push(s.name);
+            await during("pulumi up: secrets and services (stack deploy)", async () => {
+                for (const f of programFiles) {
+                    for (const s of f.secrets) {
+                        if (await dockerAsyncOk(["secret", "inspect", s])) continue;
+                        await dockerAsync(["secret", "create", "--label", "com.iklimco.managed-by=pulumi", s, "-"], values.get(s));
+                        created.secrets.push(s);
                     }
+                    await dockerAsync(["stack", "deploy", "--detach=true", "-c", f.out, STACK]);
                 }
-                const out = path.join(tmp, `program-${file}`);
-                fs.writeFileSync(out, stackFileText(doc));
-                expectOk(spawnSync("docker", ["stack", "deploy", "--detach=true", "-c", out, STACK], { encoding: "utf8", timeout: 120_000 }) as any, `deploy ${file}`);
-            }
+            });
             const v1 = new HttpsVault(`https://127.0.0.1:${vaultPort}`, ca.caCert, "vault.iklim.local");
-            await until("vault-1 active, unsealed by its entrypoint with the operators' key", 240_000, async () => (await v1.request("GET", "/v1/sys/health", { timeoutMs: 2000 })).status === 200);
+            await during("vault-1 starting and unsealing itself", () => until("vault-1 active, unsealed by its entrypoint with the operators' key", 240_000, async () => (await v1.request("GET", "/v1/sys/health", { timeoutMs: 2000 })).status === 200));
             where.vault = v1.address;
-            t("vault cut-over (phase + program's VaultInit + vault-1 up)", tPhase);
-            const verify = migrate(["vault", ...common, "--verify", "--target-vault-addr", v1.address], secretEnv);
+            outage.vault.to = moment("Vault clients -> vault-1");
+            const verify = await during("vault --verify", () => migrate(["vault", ...common, "--verify", "--target-vault-addr", v1.address], secretEnv));
             expect(expectOk(verify, "vault --verify")).to.contain("verified: every KV path (3)");
             const inv = JSON.parse(fs.readFileSync(path.join(CWD, "vault-inventory.local.json"), "utf8")) as VaultInventory;
             expect(await inventory(v1, token)).to.deep.equal(inv);
@@ -384,55 +474,80 @@ class Gap {
             expect(await approleLogin(v1, "approle", creds.roleId, creds.secretId), "the old AppRole credential logs in on the program's Vault").to.equal(true);
 
             // ---- postgres: frozen, copied, rolled back (writes resume on the legacy leader), copied again ----
-            for (const n of ["etcd-1", "patroni-1", "rabbitmq-1"]) await waitForService(`${STACK}_${n}`, 300_000);
-            const targetPg = pgAs(targetPorts["patroni-1"].published);
-            await until("the program's patroni-1 to take connections", 240_000, async () => targetPg.query("select 1") === "1");
-            const pgPhase = ["postgres", ...common, ...pgArgs, "--target-pg-host", "127.0.0.1", "--target-pg-port", String(targetPorts["patroni-1"].published)];
-            expectOk(migrate(pgPhase, secretEnv), "postgres phase");
-            expect(legacyPg.query("show default_transaction_read_only")).to.equal("on");
-            expectOk(migrate([...pgPhase, "--rollback"], secretEnv), "postgres rollback");
-            await until("the legacy leader to take writes again", 60_000, async () => legacyPg.query("show default_transaction_read_only") === "off");
-            expect(targetPg.query("select count(*) from pg_database where datname in ('auth', 'billing')")).to.equal("0");
-            tPhase = Date.now();
-            expectOk(migrate(pgPhase, secretEnv), "postgres phase, again");
-            where.pg = targetPorts["patroni-1"].published;
-            t("postgres phase (freeze, copy, counts) and clients repointed", tPhase);
-            const legacyRows = Number(legacyPg.query("select count(*) from writes", "auth"));
-            expect(Number(targetPg.query("select count(*) from items", "auth"))).to.equal(500);
-            expect(Number(targetPg.query("select count(*) from invoices", "billing"))).to.equal(200);
-            expect(Number(targetPg.query("select count(*) from writes", "auth")), "every write the legacy leader took").to.be.at.least(legacyRows);
-            expect(pgAs(targetPorts["patroni-1"].published, "auth_user", "auth-user-pw").query("select 1", "auth"), "the legacy role's password").to.equal("1");
+            const targetPgPort = targetPorts["patroni-1"].published;
+            await during("program's etcd-1, patroni-1, rabbitmq-1 converging", async () => {
+                for (const n of ["etcd-1", "patroni-1", "rabbitmq-1"]) await waitForService(`${STACK}_${n}`, 300_000);
+                await until("the program's patroni-1 to take connections", 240_000, async () => (await su(targetPgPort, "select 1")) === "1");
+            });
+            const pgPhase = ["postgres", ...common, ...pgArgs, "--target-pg-host", "127.0.0.1", "--target-pg-port", String(targetPgPort)];
+            expectOk(await during("postgres", () => migrate(pgPhase, secretEnv)), "postgres phase");
+            expect(await su(legacyPgPort, "show default_transaction_read_only")).to.equal("on");
+            expectOk(await during("postgres --rollback", () => migrate([...pgPhase, "--rollback"], secretEnv)), "postgres rollback");
+            await until("the legacy leader to take writes again", 60_000, async () => (await su(legacyPgPort, "show default_transaction_read_only")) === "off");
+            expect(await su(targetPgPort, "select count(*) from pg_database where datname in ('auth', 'billing')")).to.equal("0");
+            outage.pgWrite.from = Date.now();
+            expectOk(await during("postgres, again", () => migrate(pgPhase, secretEnv)), "postgres phase, again");
+            where.pg = targetPgPort;
+            outage.pgWrite.to = moment("PostgreSQL clients -> patroni-1");
+            const legacyRows = Number(await su(legacyPgPort, "select count(*) from writes", "auth"));
+            expect(legacyRows, "the write loop wrote to the legacy leader").to.be.greaterThan(0);
+            expect(Number(await su(targetPgPort, "select count(*) from items", "auth"))).to.equal(500);
+            expect(Number(await su(targetPgPort, "select count(*) from invoices", "billing"))).to.equal(200);
+            expect(Number(await su(targetPgPort, "select count(*) from writes", "auth")), "every write the legacy leader took").to.be.at.least(legacyRows);
+            expect(await app(targetPgPort, "select 1"), "the legacy role's password").to.equal("1");
 
             // ---- rabbitmq: definitions into rabbitmq-1, which runs with the adopted cookie ------------------
-            await until("the program's rabbitmq-1 to answer", 240_000, async () => spawnSync("docker", ["exec", containerOf(`${STACK}_rabbitmq-1`), "rabbitmqctl", "-q", "await_startup"]).status === 0);
-            tPhase = Date.now();
-            expectOk(migrate(["rabbitmq", ...common], secretEnv), "rabbitmq phase");
+            const newRabbit = await containerOfAsync(`${STACK}_rabbitmq-1`);
+            await during("rabbitmq-1 answering", () => until("the program's rabbitmq-1 to answer", 240_000, async () => (await runProcess("docker", ["exec", newRabbit, "rabbitmqctl", "-q", "await_startup"])).code === 0));
+            expectOk(await during("rabbitmq", () => migrate(["rabbitmq", ...common], secretEnv)), "rabbitmq phase");
             where.rabbit = targetPorts["rabbitmq-1"].published;
-            t("rabbitmq phase and clients repointed", tPhase);
-            const newRabbit = containerOf(`${STACK}_rabbitmq-1`);
-            const listed = (what: string) => spawnSync("docker", ["exec", newRabbit, "rabbitmqctl", "-q", what, "--no-table-headers"], { encoding: "utf8" }).stdout;
-            expect(listed("list_users")).to.contain(MICROSERVICE).and.to.contain("billing-service").and.to.contain("admin");
-            expect(listed("list_vhosts")).to.contain("iklimco").and.to.contain("billing");
+            moment("RabbitMQ clients -> rabbitmq-1");
+            const listed = (what: string) => dockerAsync(["exec", newRabbit, "rabbitmqctl", "-q", what, "--no-table-headers"]);
+            expect(await listed("list_users")).to.contain(MICROSERVICE).and.to.contain("billing-service").and.to.contain("admin");
+            expect(await listed("list_vhosts")).to.contain("iklimco").and.to.contain("billing");
             expect(await amqpOpen("127.0.0.1", where.rabbit, "billing-service", "billing-amqp-pw", "billing"), "a migrated user's password").to.equal("ok");
 
-            // ---- etcd and swag ------------------------------------------------------------------------------
-            expect(expectOk(migrate(["etcd", ...common], secretEnv), "etcd phase")).to.contain("copied 3 key(s)");
-            const etcd1 = containerOf(`${STACK}_etcd-1`);
-            for (const [k, v] of Object.entries(routes)) expect(spawnSync("docker", ["exec", etcd1, "/usr/local/bin/etcdctl", "get", "--print-value-only", k], { encoding: "utf8" }).stdout.trim(), k).to.equal(v);
-            expect(expectOk(migrate(["etcd", ...common], secretEnv), "etcd phase, again")).to.contain("copied 0 key(s)");
-            expect(expectOk(migrate(["swag", ...common], secretEnv), "swag phase")).to.match(/copied: iklimco_swag_config -> iklimco_swag-config, \d+ entries/);
-            const readCert = docker(["run", "--rm", "-v", `${STACK}_swag-config:/c:ro`, "--entrypoint", "/bin/sh", contract.certTools, "-c", "cat /c/etc/letsencrypt/live/iklim.co/fullchain.pem /c/etc/letsencrypt/live/iklim.co/privkey.pem"]);
-            expect(readCert).to.equal("CERT\nKEY");
-            expect(expectOk(migrate(["swag", ...common], secretEnv), "swag phase, again")).to.contain("already copied");
+            // ---- etcd and swag -------------------------------------------------------------------------------
+            const etcd1 = await containerOfAsync(`${STACK}_etcd-1`);
+            expect(expectOk(await during("etcd", () => migrate(["etcd", ...common], secretEnv)), "etcd phase")).to.contain("copied 3 key(s)");
+            for (const [k, v] of Object.entries(routes)) expect(await dockerAsync(["exec", etcd1, "/usr/local/bin/etcdctl", "get", "--print-value-only", k]), k).to.equal(v);
+            expect(expectOk(await during("etcd, again", () => migrate(["etcd", ...common], secretEnv)), "etcd phase, again")).to.contain("copied 0 key(s)");
+            const certIn = (volume: string) => dockerAsync(["run", "--rm", "-v", `${volume}:/c:ro`, "--entrypoint", "/bin/sh", contract.certTools, "-c", "cat /c/etc/letsencrypt/live/iklim.co/fullchain.pem /c/etc/letsencrypt/live/iklim.co/privkey.pem"]);
+            expect(expectOk(await during("swag", () => migrate(["swag", ...common], secretEnv)), "swag phase")).to.match(/copied: iklimco_swag_config -> iklimco_swag-config, \d+ entries/);
+            expect(await certIn(`${STACK}_swag-config`)).to.equal("CERT\nKEY");
+            expect(expectOk(await during("swag, again", () => migrate(["swag", ...common], secretEnv)), "swag phase, again")).to.contain("already copied");
 
             // ---- retire: the legacy services and infra secrets go; the microservices' credentials stay ------
-            expectOk(migrate(["retire", ...common], secretEnv), "retire");
+            expectOk(await during("retire", () => migrate(["retire", ...common], secretEnv)), "retire");
             await sleep(1500);
         } finally {
             stop = true;
             await Promise.all(loops);
-            for (const g of Object.values(gaps)) g.close();
+            tEnd = Date.now();
         }
+
+        // ---- What the loops saw -----------------------------------------------------------------------------
+        const sec = (ms: number) => (ms / 1000).toFixed(1);
+        const at = (when: number) => sec(when - t0);
+        const spanned = (from: number, to: number) => windows.filter((w) => w.to >= from && w.from <= to).map((w) => w.name).join("; ") || "between phases";
+        console.log(`      read loops: ${sec(tEnd - t0)} s (t = 0 when they started); phases and moments, t in s:`);
+        for (const w of [...windows].sort((a, b) => a.from - b.from)) console.log(`        ${w.to > w.from ? `${at(w.from)}-${at(w.to)}` : at(w.from)}  ${w.name}`);
+        for (const log of Object.values(logs)) {
+            const gaps = log.gaps(t0, tEnd);
+            console.log(`      ${log.service}: ${log.reads.length} reads (${(log.reads.length / ((tEnd - t0) / 1000)).toFixed(1)}/s), ${log.failures} failed; longest gap between successful reads ${sec(gaps[0].ms)} s; the loop never waited more than ${sec(log.longestBetweenStarts())} s between two reads`);
+            for (const g of gaps.filter((g) => g.ms > 1000)) console.log(`        gap ${sec(g.ms)} s, t=${at(g.from)}-${at(g.to)} (${spanned(g.from, g.to)})${g.why ? `: ${g.why}` : ""}`);
+        }
+        for (const log of Object.values(logs)) {
+            // A loop held up by the test itself (a synchronous call) would read seldom and leave long pauses.
+            expect(log.reads.length / ((tEnd - t0) / 1000), `${log.service}: reads per second`).to.be.at.least(1);
+            expect(log.longestBetweenStarts(), `${log.service}: the longest wait between two reads`).to.be.below(10_000);
+        }
+        // The loops see an outage where there is one: Vault from its stop to vault-1, writes while frozen.
+        const failedWithin = (log: ReadLog, w: { from: number; to: number }) => log.reads.filter((r) => !r.ok && r.start >= w.from && r.start <= w.to).length;
+        expect(failedWithin(logs.vault, outage.vault), "Vault reads failing between the legacy stop and vault-1").to.be.greaterThan(0);
+        expect(failedWithin(logs.pgWrite, outage.pgWrite), "writes failing while the legacy cluster is read-only").to.be.greaterThan(0);
+        expect(logs.rabbitmq.reads.filter((r) => r.ok && r.start > windows.find((w) => w.name.startsWith("RabbitMQ clients"))!.from).length, "logins on rabbitmq-1").to.be.greaterThan(0);
+
         const live = docker(["service", "ls", "--format", "{{.Name}}"]).split("\n");
         for (const s of legacyServices.filter((s) => s !== `${STACK}_swag`)) expect(live, s).to.not.include(s);
         expect(dockerOk(["secret", "inspect", "vault_unseal_key"]), "the legacy unseal key secret, mounted by nothing").to.equal(false);
@@ -442,6 +557,8 @@ class Gap {
         const v1 = new HttpsVault(`https://127.0.0.1:${vaultPort}`, ca.caCert, "vault.iklim.local");
         await until("vault-1 unsealed again after a restart", 240_000, async () => (await v1.request("GET", "/v1/sys/health", { timeoutMs: 2000 })).status === 200);
         expect(await approleLogin(v1, "approle", creds.roleId, creds.secretId)).to.equal(true);
+
+        t("after the loops: vault-1 restarted and unsealed", tStart);
 
         // ---- evaluating the program again changes nothing ---------------------------------------------------
         // Compared against: the deployed services' environment, mounts and secrets (what `pulumi up` would
@@ -459,15 +576,10 @@ class Gap {
             expect((spec.Mounts ?? []).map((m: any) => `${m.Source}:${m.Target}`).sort(), `${n} mounts`).to.deep.equal((rendered.volumes ?? []).map((m: any) => `${m.source}:${m.target}`).sort());
             expect(svc.image).to.be.a("string");
         }
+        t("second evaluation compared", tStart);
         // Only SWAG's service is left: the program adopts it by name (pulumi import) and moves it onto the copy.
-        const plan2 = migrate(["plan", ...common]);
+        const plan2 = await migrate(["plan", ...common]);
         expect(plan2.stdout).to.match(/Legacy services found:\n {2}swag: iklimco_swag\n\nPlan:/);
-
-        const s = (ms: number) => (ms / 1000).toFixed(1);
-        console.log(`      longest gap per service (reads every 200-250 ms through the whole run): Vault ${s(gaps.vault.longest)} s; PostgreSQL reads ${s(gaps.pgRead.longest)} s, writes ${s(gaps.pgWrite.longest)} s; RabbitMQ ${s(gaps.rabbitmq.longest)} s`);
-        console.log(`      reads: Vault ${gaps.vault.reads}, PostgreSQL ${gaps.pgRead.reads}, RabbitMQ ${gaps.rabbitmq.reads}`);
         t("whole test", tStart);
-        expect(gaps.pgRead.longest, "PostgreSQL reads never stop").to.be.below(5_000);
-        expect(gaps.vault.reads).to.be.greaterThan(10);
     });
 });
