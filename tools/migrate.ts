@@ -244,11 +244,16 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
             if (problems.length) fail(problems.join("\n"));
             const inv = await inventory(legacyVault, token);
             const snapshot = await takeSnapshot(legacyVault, token);
+            const tSnapshot = Date.now();
             const desired = live.services.find((s) => s.name === legacySvc)?.desired ?? 0;
             record({ phase: "vault", at: new Date().toISOString(), legacyReplicas: { [legacySvc]: desired } });
-            const t0 = Date.now();
+            // The scale returns once the tasks are told to stop; they answer until they exit (within their stop
+            // grace period). Writes until then are not in the snapshot; the outage starts when the last one exits,
+            // and only then is the port free for the seed server.
             docker(host, ["service", "scale", "--detach=false", `${legacySvc}=0`]);
-            log(`\n${legacySvc} scaled to 0 (was ${desired})`);
+            await until(`${legacySvc}'s tasks to exit`, 120_000, async () => !docker(host, ["service", "ps", "--format", "{{.CurrentState}}", legacySvc]).split("\n").some((st) => st.startsWith("Running")));
+            const t0 = Date.now();
+            log(`\n${legacySvc} scaled to 0 (was ${desired}); its tasks exited ${((t0 - tSnapshot) / 1000).toFixed(1)} s after the snapshot`);
             if (values["seed-addr"]) {
                 await seedFromSnapshot(new HttpsVault(values["seed-addr"], ca), snapshot, key, token);
             } else {
@@ -272,7 +277,7 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
                 }
             }
             fs.writeFileSync(`vault-inventory.${stackName}.json`, JSON.stringify(inv, null, 2) + "\n", { mode: 0o600 });
-            log(`vault-1's volume holds the snapshot (${snapshot.length} bytes), sealed with the operators' key; Vault answered nothing for ${((Date.now() - t0) / 1000).toFixed(1)} s so far.`);
+            log(`vault-1's volume holds the snapshot (${snapshot.length} bytes), sealed with the operators' key; Vault has answered nothing for ${((Date.now() - t0) / 1000).toFixed(1)} s so far.`);
             log(`next: \`pulumi up\` (vault-1 starts on that volume and unseals with iklimco:vaultUnsealKey), then \`npm run migrate -- vault --stack ${stackName} --verify\``);
             return;
         }

@@ -440,8 +440,8 @@ class ReadLog {
 
             outage.vault.from = Date.now();
             const vaultAgain = expectOk(await during("vault, again", () => migrate(["vault", ...common], secretEnv)), "vault phase, again");
-            // The phase's own count, from the legacy stop to the seeded volume.
-            console.log(`      vault phase: ${/Vault answered nothing for [\d.]+ s/.exec(vaultAgain)?.[0] ?? vaultAgain}`);
+            // The phase's own counts: the legacy tasks' exit after the snapshot, and the outage until the seed is done.
+            console.log(`      vault phase: ${[/its tasks exited [\d.]+ s after the snapshot/, /Vault has answered nothing for [\d.]+ s/].map((re) => re.exec(vaultAgain)?.[0] ?? "?").join("; ")}`);
             // `pulumi up`, Vault part: VaultInit (step 14, the program's own command) finds vault-1's volume
             // initialised and adopts the configured key and token; then vault-1 starts on it.
             const step14 = await during("pulumi up: VaultInit", () => runProcess("/bin/bash", ["-c", input(vaultInit, "create")], { input: String(input(vaultInit, "stdin")), env: { ...process.env, ...(input(vaultInit, "environment") ?? {}) }, timeoutMs: 400_000 }));
