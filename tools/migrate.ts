@@ -62,6 +62,20 @@ function donePhases(s: MigrationState): Set<Phase> {
     return new Set([...last].filter(([, done]) => done).map(([p]) => p as Phase));
 }
 
+/**
+ * A phase's runs since its last rollback, oldest first: what its rollback undoes. A phase run twice records
+ * only what each run changed (a second run of etcd copies nothing), so the rollback takes all of them.
+ */
+function runsToUndo(s: MigrationState, phase: Phase): MigrationState["phases"] {
+    const runs: MigrationState["phases"] = [];
+    for (const p of s.phases) {
+        if (p.phase !== phase) continue;
+        if (p.rollback) runs.length = 0;
+        else runs.push(p);
+    }
+    return runs;
+}
+
 function readState(file: string): MigrationState {
     return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as MigrationState) : { phases: [] };
 }
@@ -209,7 +223,8 @@ async function main(): Promise<void> {
         case "vault": {
             const legacySvc = plan.legacy.vault?.[0] ?? `${settingsStack}_vault`;
             if (values.rollback) {
-                const replicas = [...state.phases].reverse().find((p) => p.phase === "vault" && !p.rollback)?.legacyReplicas?.[legacySvc] ?? 3;
+                // The count the first run found: a later run finds the legacy service already scaled to 0.
+                const replicas = runsToUndo(state, "vault").find((p) => p.legacyReplicas?.[legacySvc] !== undefined)?.legacyReplicas?.[legacySvc] ?? 3;
                 const layout = targetLayout(ev);
                 const seed = seedServiceName(seedServerSpec(ev));
                 const members = [...layout.services.filter((s) => /_vault-\d+$/.test(s)), seed].filter((s) => live.services.some((l) => l.name === s));
@@ -289,7 +304,7 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
             const patroni = new PatroniRest(values["patroni-api"]!);
             if (values.rollback) {
                 await thawWrites(patroni);
-                const copied = [...state.phases].reverse().find((p) => p.phase === "postgres" && !p.rollback)?.databases ?? [];
+                const copied = [...new Set(runsToUndo(state, "postgres").flatMap((p) => p.databases ?? []))];
                 dropCopied(targetPg, copied);
                 record({ phase: "postgres", at: new Date().toISOString(), rollback: true });
                 log(`\nrolled back: the legacy cluster takes writes again; dropped ${copied.join(", ") || "nothing"} from the program's cluster`);
@@ -314,7 +329,7 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
             const source = dockerExecEtcd(host, plan.legacy.etcd?.[0] ?? `${settingsStack}_etcd`);
             const target = dockerExecEtcd(host, `${settingsStack}_etcd-1`);
             if (values.rollback) {
-                const keys = [...state.phases].reverse().find((p) => p.phase === "etcd" && !p.rollback)?.keys ?? [];
+                const keys = [...new Set(runsToUndo(state, "etcd").flatMap((p) => p.keys ?? []))];
                 deleteKeys(target, keys);
                 record({ phase: "etcd", at: new Date().toISOString(), rollback: true });
                 log(`\nrolled back: deleted ${keys.length} copied key(s) from ${target.label}; the legacy etcd was only read`);
@@ -333,10 +348,10 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
             if (!images.certTools) fail("iklimco:images.certTools is not set: the copy runs in that image");
             const dockerCli = (args: string[], input?: string) => docker(host, args, input);
             if (values.rollback) {
-                const copied = [...state.phases].reverse().find((p) => p.phase === "swag" && !p.rollback)?.volume;
-                if (copied) await removeVolume(host, copied);
+                const copies = [...new Set(runsToUndo(state, "swag").flatMap((p) => (p.volume ? [p.volume] : [])))];
+                for (const v of copies) await removeVolume(host, v);
                 record({ phase: "swag", at: new Date().toISOString(), rollback: true });
-                log(`\nrolled back: ${copied ? `removed the copy ${copied}` : "nothing was copied"}; the legacy volume was only read`);
+                log(`\nrolled back: ${copies.length ? `removed the copy ${copies.join(", ")}` : "nothing was copied"}; the legacy volume was only read`);
                 return;
             }
             const from = volumeAt(dockerCli, legacySwag);

@@ -176,7 +176,7 @@ class ReadLog {
         fs.rmSync(CWD, { recursive: true, force: true });
     });
 
-    it("migration from the running platform: every phase through the command, with read loops measuring each service's gap; every KV secret, row, user and vhost arrives; old AppRole credentials log in; rollbacks of Vault and PostgreSQL; the legacy services retired; a second evaluation changes nothing", async () => {
+    it("migration from the running platform: every phase through the command, with read loops measuring each service's gap; every KV secret, row, user and vhost arrives; old AppRole credentials log in; rollbacks of Vault, PostgreSQL, etcd and SWAG (also after a run that changed nothing); the legacy services retired; a second evaluation changes nothing", async () => {
         const t = (label: string, since: number) => console.log(`      ${label}: ${((Date.now() - since) / 1000).toFixed(1)} s`);
         const tStart = Date.now();
         node = docker(["node", "inspect", "self", "--format", "{{.Description.Hostname}}"]);
@@ -507,15 +507,30 @@ class ReadLog {
             expect(await listed("list_vhosts")).to.contain("iklimco").and.to.contain("billing");
             expect(await amqpOpen("127.0.0.1", where.rabbit, "billing-service", "billing-amqp-pw", "billing"), "a migrated user's password").to.equal("ok");
 
-            // ---- etcd and swag -------------------------------------------------------------------------------
+            // ---- etcd: copied, copied again (nothing), rolled back (the program's keys deleted), copied again -
             const etcd1 = await containerOfAsync(`${STACK}_etcd-1`);
+            const etcdKeys = async (container: string) => (await dockerAsync(["exec", container, "/usr/local/bin/etcdctl", "get", "--prefix", "--keys-only", "/apisix"])).split("\n").filter(Boolean).sort();
             expect(expectOk(await during("etcd", () => migrate(["etcd", ...common], secretEnv)), "etcd phase")).to.contain("copied 3 key(s)");
             for (const [k, v] of Object.entries(routes)) expect(await dockerAsync(["exec", etcd1, "/usr/local/bin/etcdctl", "get", "--print-value-only", k]), k).to.equal(v);
             expect(expectOk(await during("etcd, again", () => migrate(["etcd", ...common], secretEnv)), "etcd phase, again")).to.contain("copied 0 key(s)");
+            // The rollback deletes what the phase copied, also when the last run found everything there already.
+            expect(expectOk(await during("etcd --rollback", () => migrate(["etcd", ...common, "--rollback"], secretEnv)), "etcd rollback")).to.contain("deleted 3 copied key(s)");
+            expect(await etcdKeys(etcd1), "the program's etcd after the rollback").to.deep.equal([]);
+            expect(await etcdKeys(etcdId), "the legacy etcd, only read").to.deep.equal(Object.keys(routes).sort());
+            expect(expectOk(await during("etcd, after the rollback", () => migrate(["etcd", ...common], secretEnv)), "etcd phase after the rollback")).to.contain("copied 3 key(s)");
+            expect(await etcdKeys(etcd1)).to.deep.equal(Object.keys(routes).sort());
+
+            // ---- swag: copied, copied again (nothing), rolled back (the copy removed), copied again ---------
             const certIn = (volume: string) => dockerAsync(["run", "--rm", "-v", `${volume}:/c:ro`, "--entrypoint", "/bin/sh", contract.certTools, "-c", "cat /c/etc/letsencrypt/live/iklim.co/fullchain.pem /c/etc/letsencrypt/live/iklim.co/privkey.pem"]);
+            const swagCopy = `${STACK}_swag-config`;
             expect(expectOk(await during("swag", () => migrate(["swag", ...common], secretEnv)), "swag phase")).to.match(/copied: iklimco_swag_config -> iklimco_swag-config, \d+ entries/);
-            expect(await certIn(`${STACK}_swag-config`)).to.equal("CERT\nKEY");
+            expect(await certIn(swagCopy)).to.equal("CERT\nKEY");
             expect(expectOk(await during("swag, again", () => migrate(["swag", ...common], secretEnv)), "swag phase, again")).to.contain("already copied");
+            expect(expectOk(await during("swag --rollback", () => migrate(["swag", ...common, "--rollback"], secretEnv)), "swag rollback")).to.contain(`removed the copy ${swagCopy}`);
+            expect(await dockerAsyncOk(["volume", "inspect", swagCopy]), "the copy after the rollback").to.equal(false);
+            expect(await certIn(swagVolume), "the legacy volume, only read").to.equal("CERT\nKEY");
+            expect(expectOk(await during("swag, after the rollback", () => migrate(["swag", ...common], secretEnv)), "swag phase after the rollback")).to.match(/copied: iklimco_swag_config -> iklimco_swag-config, \d+ entries/);
+            expect(await certIn(swagCopy)).to.equal("CERT\nKEY");
 
             // ---- retire: the legacy services and infra secrets go; the microservices' credentials stay ------
             expectOk(await during("retire", () => migrate(["retire", ...common], secretEnv)), "retire");
