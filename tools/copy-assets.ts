@@ -1,6 +1,7 @@
-// Second half of `npm run build`: tsc emits only JavaScript, but the components read scripts that sit beside
-// their sources (fs.readFileSync(path.join(__dirname, ...))). This copies every file under components/ that
-// tsc does not compile into the same place under bin/, so the compiled program reads the same scripts.
+// Second half of `npm run build`: tsc emits only JavaScript, but the components (and the migration command) read
+// scripts that sit beside their sources (fs.readFileSync(path.join(__dirname, ...))). This copies every file
+// under components/ and tools/migration/ that tsc does not compile into the same place under bin/, so the
+// compiled program reads the same scripts.
 // Stale copies are replaced; running it twice gives the same tree. It then marks everything in bin/ as built
 // now: an incremental tsc leaves an output whose source was touched but not changed as it was, and the check
 // that bin/ is not older than the sources (tools/offline/built.ts) would call it stale.
@@ -26,7 +27,7 @@ export function assetFiles(dir: string): string[] {
 }
 
 export function copyAssets(): string[] {
-    const files = assetFiles("components");
+    const files = [...assetFiles("components"), ...assetFiles(path.join("tools", "migration"))];
     for (const f of files) {
         const to = path.join(OUT, f);
         fs.mkdirSync(path.dirname(to), { recursive: true });

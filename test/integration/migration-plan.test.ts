@@ -12,6 +12,7 @@ import { docker, dockerAvailable, ensureBusyboxImage, ensureSwarm, waitForServic
 import { evaluateStack } from "../harness";
 import { readLiveState, targetLayout } from "../../tools/migration/live";
 import { TargetLayout, buildPlan, formatPlan } from "../../tools/migration/plan";
+import { Phase } from "../../tools/migration/legacy";
 
 const ALL_ADOPTED = ["vaultUnsealKey", "vaultToken", "postgresSuperuserPassword", "postgresReplicationPassword", "rabbitmqErlangCookie", "rabbitmqAdminPassword", "apisixAdminKey", "grafanaAdminPassword", "mongodbKeyfile", "mongodbRootPassword"];
 
@@ -101,6 +102,26 @@ const ALL_ADOPTED = ["vaultUnsealKey", "vaultToken", "postgresSuperuserPassword"
         // Other tests share this swarm: only their content-named secrets could clash, and they are not this plan's.
         expect(plan.refusals.filter((r) => r.includes(stack) || !r.startsWith("name clash: the Swarm secret"))).to.deep.equal([]);
         expect(plan.steps.map((s) => s.phase)).to.deep.equal(["backup", "vault", "rabbitmq", "swag", "retire"]);
+    });
+
+    it("migration from the running platform: once the vault phase ran, the program's own members (labelled managed-by=pulumi) and their volumes are expected, an unlabelled member still clashes", async () => {
+        const own = `${stack}_vault-1`;
+        docker(["service", "create", "--detach", "--name", own, "--label", "com.iklimco.managed-by=pulumi", "--label", `com.docker.stack.namespace=${stack}`, image, "sleep", "3600"]);
+        services.push(own);
+        const stray = service("rabbitmq-1", ["sleep", "3600"]);
+        await Promise.all([own, stray].map((s) => waitForService(s)));
+        const vol = `${stack}_vault-1-data`;
+        docker(["volume", "create", vol]);
+        volumes.push(vol);
+        const live = readLiveState();
+        expect(live.services.find((s) => s.name === own)?.managed, "the label read back").to.equal(true);
+        const input = { stack, live, target, configSecrets: new Set(ALL_ADOPTED), backup: { takenAt: new Date().toISOString(), files: [] }, now: new Date(), maxBackupAgeMs: 3600_000 };
+        const mine = (refusals: string[]) => refusals.filter((r) => r.includes(stack));
+
+        const before = mine(buildPlan(input).refusals).join("\n");
+        expect(before).to.contain(`name clash: the live service ${own}`).and.to.contain(`name clash: the live service ${stray}`).and.to.contain(`name clash: the volume ${vol}`);
+        const after = mine(buildPlan({ ...input, done: new Set<Phase>(["backup", "vault"]) }).refusals);
+        expect(after, "after the vault phase only the unlabelled member clashes").to.deep.equal([`name clash: the live service ${stray} already has a name the program creates for a stateful member; remove it (or roll the earlier attempt back) first`]);
     });
 
     it("migration from the running platform: `npm run migrate -- plan` prints the plan and exits 1 while refused", () => {

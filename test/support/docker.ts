@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ensureBusyboxImage as importBusyboxImage } from "../../tools/offline/busybox-image";
-import { sleep } from "./process";
+import { runProcess, sleep } from "./process";
 
 export function docker(args: string[], input?: string): string {
     return execFileSync("docker", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 120_000 }).trim();
@@ -14,6 +14,20 @@ export function docker(args: string[], input?: string): string {
 
 export function dockerOk(args: string[]): boolean {
     return spawnSync("docker", args, { stdio: "ignore", timeout: 60_000 }).status === 0;
+}
+
+/**
+ * `docker(args)` as a child the event loop does not wait on, for tests that measure something (read loops)
+ * while the swarm changes: stdout trimmed; throws with stderr on a non-zero exit.
+ */
+export async function dockerAsync(args: string[], input?: string, timeoutMs = 120_000): Promise<string> {
+    const r = await runProcess("docker", args, { input, timeoutMs });
+    if (r.code !== 0) throw new Error(`docker ${args.join(" ")}: exit ${r.code}: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+}
+
+export async function dockerAsyncOk(args: string[], timeoutMs = 60_000): Promise<boolean> {
+    return (await runProcess("docker", args, { timeoutMs })).code === 0;
 }
 
 export { sleep };
@@ -49,17 +63,17 @@ export function ensureBusyboxImage(name = "iklimco-test/busybox"): string {
     return importBusyboxImage(name);
 }
 
-/** Waits until every task of a service runs (replicated: desired = running), bounded. */
+/** Waits until every task of a service runs (replicated: desired = running), bounded; never blocks the event loop. */
 export async function waitForService(name: string, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = "";
     while (Date.now() < deadline) {
-        last = docker(["service", "ls", "--filter", `name=${name}`, "--format", "{{.Name}} {{.Replicas}}"]);
+        last = await dockerAsync(["service", "ls", "--filter", `name=${name}`, "--format", "{{.Name}} {{.Replicas}}"]);
         const line = last.split("\n").find((l) => l.split(" ")[0] === name);
         const m = line ? /(\d+)\/(\d+)/.exec(line) : null;
         if (m && m[1] === m[2] && Number(m[2]) > 0) return;
         await sleep(1000);
     }
-    const ps = spawnSync("docker", ["service", "ps", "--no-trunc", name], { encoding: "utf8" }).stdout;
+    const ps = (await runProcess("docker", ["service", "ps", "--no-trunc", name])).stdout;
     throw new Error(`service ${name} did not converge within ${timeoutMs / 1000} s (last: ${last || "not listed"})\n${ps}`);
 }

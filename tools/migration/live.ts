@@ -14,11 +14,12 @@ function dockerLines(host: string | undefined, args: string[]): string[] {
 
 /** Services with their running/desired tasks, volumes, and secrets with their labels. */
 export function readLiveState(host?: string): LiveState {
+    const managed = new Set(dockerLines(host, ["service", "ls", "--filter", "label=com.iklimco.managed-by=pulumi", "--format", "{{.Name}}"]));
     const services = dockerLines(host, ["service", "ls", "--format", "{{.Name}}\t{{.Replicas}}"]).map((l) => {
         const [name, replicas] = l.split("\t");
         // "2/3", or "1/1 (max 1 per node)"; a global service reads the same way.
         const m = /^(\d+)\/(\d+)/.exec(replicas ?? "");
-        return { name, running: m ? Number(m[1]) : 0, desired: m ? Number(m[2]) : 0 };
+        return { name, running: m ? Number(m[1]) : 0, desired: m ? Number(m[2]) : 0, managed: managed.has(name) };
     });
     const volumes = dockerLines(host, ["volume", "ls", "--format", "{{.Name}}"]);
     const ids = dockerLines(host, ["secret", "ls", "-q"]);

@@ -8,6 +8,8 @@ export interface LiveService {
     /** Desired and running tasks (`docker service ls` REPLICAS: running/desired). */
     running: number;
     desired: number;
+    /** Labelled `com.iklimco.managed-by=pulumi`: created by the program (or by this migration for it). */
+    managed?: boolean;
 }
 
 export interface LiveSecret {
@@ -43,6 +45,12 @@ export interface PlanInput {
     /** Config secret keys the stack has set (without the `iklimco:` namespace). */
     configSecrets: ReadonlySet<string>;
     backup?: BackupRecord;
+    /**
+     * Phases done and not rolled back (from the migration's state file). Once the vault phase is done, `pulumi
+     * up` has created (or is about to create) the program's members and their volumes: those are expected then,
+     * not clashes.
+     */
+    done?: ReadonlySet<Phase>;
     now: Date;
     maxBackupAgeMs: number;
 }
@@ -77,6 +85,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
     const targetServices = new Set(target.services);
     const legacy: Record<string, string[]> = {};
     const legacyKinds = new Map<Phase | "import", LegacyKind[]>();
+    const deployed = input.done?.has("vault") ?? false;
 
     for (const s of [...live.services].sort((a, b) => a.name.localeCompare(b.name))) {
         const short = s.name.slice(stack.length + 1);
@@ -84,6 +93,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
             // A live service that already carries one of the program's names for a stateful member: an earlier,
             // unfinished attempt or a clash; either way the plan must not build on it blindly.
             if (STATEFUL_TARGET.test(short)) {
+                if (s.managed && deployed) continue;
                 refusals.push(`name clash: the live service ${s.name} already has a name the program creates for a stateful member; remove it (or roll the earlier attempt back) first`);
                 continue;
             }
@@ -107,7 +117,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
     // Volumes: a live volume with a name the program creates would be adopted as-is by the new member.
     const liveVolumes = new Set(live.volumes);
     for (const v of target.volumes) {
-        if (liveVolumes.has(v) && !/_swag-config$/.test(v)) refusals.push(`name clash: the volume ${v} exists already; the program's member would start on its content. Remove it if it is left from an earlier attempt`);
+        if (liveVolumes.has(v) && !/_swag-config$/.test(v) && !deployed) refusals.push(`name clash: the volume ${v} exists already; the program's member would start on its content. Remove it if it is left from an earlier attempt`);
     }
     // Secrets: `<logical>_<hash8>` not made by the program.
     const logical = new Set(target.secretLogicalNames);
