@@ -57,12 +57,24 @@ describe("test harness: evaluations cached per process", function () {
         }
     });
 
-    it("every test file is in test/unit or test/integration (a file elsewhere would never run)", () => {
+    it("every test file is in test/unit, test/integration/docker or test/integration/host (a file elsewhere would never run)", () => {
         const root = path.join(__dirname, "..");
         const stray = fs.readdirSync(root, { recursive: true, encoding: "utf8" })
             .filter((f) => f.endsWith(".test.ts"))
-            .filter((f) => !/^(unit|integration)\//.test(f));
+            .filter((f) => !/^(unit|integration\/docker|integration\/host)\//.test(f));
         expect(stray).to.deep.equal([]);
+    });
+
+    it("a host integration test uses no Docker: it runs beside the docker stream, which owns the one-node swarm", () => {
+        const root = path.join(__dirname, "..");
+        // The support modules that drive the Docker engine, and what a test file calls to reach it directly.
+        const dockerSupport = fs.readdirSync(path.join(root, "support")).filter((f) => /\.ts$/.test(f) && /["'`]docker["'`]|dockerOk\(|docker\(/.test(fs.readFileSync(path.join(root, "support", f), "utf8")));
+        expect(dockerSupport).to.include("docker.ts");
+        const usesDocker = (text: string) => /["'`]docker["'`]|dockerOk\(|docker\(|root-image|busybox-image/.test(text) || dockerSupport.some((f) => text.includes(`support/${f.replace(/\.ts$/, "")}"`));
+        const host = path.join(root, "integration", "host");
+        const offenders = fs.readdirSync(host).filter((f) => usesDocker(fs.readFileSync(path.join(host, f), "utf8")));
+        expect(offenders).to.deep.equal([]);
+        expect(usesDocker('import { docker } from "../../support/docker";')).to.equal(true);
     });
 
     it("no test or tool reads the README: figures and commands a test checks live in code", () => {

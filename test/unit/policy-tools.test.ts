@@ -1,6 +1,6 @@
 // The workflows' helper commands: the policy config of a stack, the PR comment (against a contract fake of
 // Gitea's issue-comment API on loopback). The post-deploy verification runs against the real swarm in
-// test/integration/verify.test.ts.
+// test/integration/docker/verify.test.ts.
 import { expect } from "chai";
 import * as http from "http";
 import { AddressInfo } from "net";
