@@ -13,6 +13,7 @@ const ROOT = path.join(__dirname, "..", "..");
 /** Scripts run by people or CI rather than read by a module: where each is run from. */
 const ENTRY_POINTS: Record<string, string> = {
     "tools/test-all.sh": ".ci/run", // CI's one command
+    "tools/test-integration.sh": "package.json", // npm run test:integration
     "tools/adoption/retire-legacy-secrets.sh": "docs/runbook.md", // an operator command of the adoption
     "components/backup/vault-restore.sh": "docs/runbook.md", // an operator command: restore a snapshot
 };

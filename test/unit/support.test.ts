@@ -35,7 +35,7 @@ describe("test support", function () {
 
     it("every file in test/support and test/fixtures is used by a test or another helper", () => {
         const sources = ["unit", "integration", "support", "fixtures"]
-            .flatMap((d) => fs.readdirSync(path.join(TEST, d)).map((f) => path.join(TEST, d, f)))
+            .flatMap((d) => fs.readdirSync(path.join(TEST, d), { recursive: true, encoding: "utf8" }).map((f) => path.join(TEST, d, f)))
             .concat(path.join(TEST, "harness.ts"))
             .filter((f) => /\.(ts|js|sh)$/.test(f));
         const unused = ["support", "fixtures"]
