@@ -4,7 +4,7 @@
 // name, all read from the evaluated program's VaultInit command, never re-derived), plus one published port so
 // the command can restore the snapshot into it. It is removed before `pulumi up`, which then finds vault-1's
 // volume initialised and adopts iklimco:vaultUnsealKey/vaultToken.
-import { Evaluation } from "../offline/engine";
+import { Evaluation, RecordedResource } from "../offline/engine";
 
 /** What vault-bootstrap.sh needs to start the transient server, as the program exports it to the script. */
 export interface SeedServerSpec {
@@ -27,9 +27,14 @@ export function scriptExports(stdin: string): Record<string, string> {
     return out;
 }
 
+/** The command of the program's VaultInit component (found by its parent's type, whatever its name). */
+export function vaultInitCommand(ev: Evaluation): RecordedResource | undefined {
+    return ev.resources.find((r) => r.type.startsWith("command:") && r.parent !== undefined && ev.byUrn.get(r.parent)?.type === "iklimco:vault:Init");
+}
+
 export function seedServerSpec(ev: Evaluation): SeedServerSpec {
-    const init = ev.resources.find((r) => r.type.startsWith("command:") && r.name.endsWith("-vault-init"));
-    if (!init) throw new Error("the evaluated program has no VaultInit command (…-vault-init): nothing to take vault-1's server from");
+    const init = vaultInitCommand(ev);
+    if (!init) throw new Error("the evaluated program has no VaultInit command (the command under iklimco:vault:Init): nothing to take vault-1's server from");
     const e = scriptExports(String(init.plainInputs.stdin ?? ""));
     const need = (k: string) => {
         const v = e[k];

@@ -25,6 +25,7 @@ import { initCredentials } from "../../../components/vault/bootstrap";
 import { stackFileText, stackFilesOf } from "../../../tools/offline/compose";
 import { readStackConfig } from "../../../tools/offline/stack-config";
 import { HttpsVault, VaultEndpoint, VaultInventory, approleLogin, inventory, sealStatus, until } from "../../../tools/migration/vault";
+import { vaultInitCommand } from "../../../tools/migration/vault-seed";
 import { SECRET, evaluateStack, input, ofType } from "../../harness";
 import { amqpOpen } from "../../support/amqp";
 import { ensureContractImage } from "../../support/contract-images";
@@ -323,7 +324,7 @@ class ReadLog {
 
         // ---- What `pulumi up` applies, evaluated before the loops start (the evaluation runs in this process) --
         const ev = await evaluateStack("local", { overrides, secrets: adopted, fresh: true });
-        const vaultInit = ev.resources.find((r) => r.type.startsWith("command:") && r.name.endsWith("-vault-init"))!;
+        const vaultInit = vaultInitCommand(ev)!;
         const values = new Map<string, string>();
         for (const s of ofType(ev, SECRET)) values.set(input(s, "name"), Buffer.from(input(s, "data"), "base64").toString("utf8"));
         const unsealName = [...values.keys()].find((n) => n.startsWith("vault_unseal_key_"))!;
