@@ -10,9 +10,9 @@
 //
 // A provider module keeps its provider's code to itself and Node's built-ins at run time, so its own hash
 // covers everything the closure captures (test/unit/prebuilt-providers.test.ts).
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import { sha256 } from "./swarm/manager-script";
 
 /** Where a dynamic provider's code lives, and how to make the provider object. */
 export interface ProviderSource {
@@ -32,10 +32,6 @@ export interface PrebuiltProvider {
 /** The prebuilt text's file, beside the module: `godaddy.js` -> `godaddy.provider.json`. */
 export function prebuiltPath(moduleFile: string): string {
     return moduleFile.replace(/\.[jt]s$/, "") + ".provider.json";
-}
-
-export function sha256(text: string | Buffer): string {
-    return crypto.createHash("sha256").update(text).digest("hex");
 }
 
 /** Serialises a provider with Pulumi's closure serialiser, as `pulumi.dynamic.Resource` does. */

@@ -3,7 +3,8 @@
 // beside each provider's compiled module, with that module's hash. Running it twice gives the same files.
 import * as fs from "fs";
 import { goDaddyRecordProvider } from "../components/dns/godaddy";
-import { PrebuiltProvider, ProviderSource, prebuiltPath, serializeProvider, sha256 } from "../components/prebuilt-dynamic-resource";
+import { PrebuiltProvider, ProviderSource, prebuiltPath, serializeProvider } from "../components/prebuilt-dynamic-resource";
+import { sha256 } from "../components/swarm/manager-script";
 import { rootTokenRetirementProvider } from "../components/vault/retire-root";
 
 /** Every dynamic provider of the program (test/unit/prebuilt-providers.test.ts checks none is missing). */

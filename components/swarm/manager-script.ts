@@ -23,7 +23,7 @@ export interface ManagerScriptArgs {
     triggers?: pulumi.Input<unknown>[];
 }
 
-export function sha256(text: string): string {
+export function sha256(text: string | Buffer): string {
     return crypto.createHash("sha256").update(text).digest("hex");
 }
 

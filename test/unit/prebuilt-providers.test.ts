@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
 import { builtinModules } from "module";
-import { prebuiltPath, readPrebuilt, serializeProvider, sha256 } from "../../components/prebuilt-dynamic-resource";
+import { prebuiltPath, readPrebuilt, serializeProvider } from "../../components/prebuilt-dynamic-resource";
+import { sha256 } from "../../components/swarm/manager-script";
 import { DYNAMIC_PROVIDERS } from "../../tools/serialize-providers";
 import { evaluateStack } from "../harness";
 

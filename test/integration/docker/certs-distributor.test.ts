@@ -23,7 +23,7 @@ async function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, tim
     return { status: r.code, out: r.out };
 }
 
-describe("cert-distributor restarts (real sh, openssl s_server members, fake docker CLI)", function () {
+describe("cert-distributor restarts (real sh, openssl s_server members; a fake docker CLI, because two nodes' distributors taking turns need two swarm nodes and this machine has one: the real restart is in vault-openbao-swarm)", function () {
     this.timeout(120_000);
     let tmp: string;
     let state: string;

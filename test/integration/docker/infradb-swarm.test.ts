@@ -30,7 +30,7 @@ function prodValue(key: string): Record<string, unknown> {
     return (typeof v === "string" ? JSON.parse(v) : v) as Record<string, unknown>;
 }
 
-describe("infra/DB stack on a real swarm (contract-true stand-in images; real etcd, Patroni and RabbitMQ, documented-contract stand-ins for the MongoDB, APISIX, Grafana and SWAG servers)", function () {
+describe("infra/DB stack on a real swarm (contract-true stand-in images; real etcd, Patroni and RabbitMQ, documented-contract stand-ins for the MongoDB, APISIX, Grafana and SWAG servers, which have no server on this machine)", function () {
     this.timeout(600_000);
     const created = { secrets: [] as string[], labels: [] as string[], network: "", stack: false, volumes: [] as string[], dir: "" };
     let node = "";
@@ -103,7 +103,7 @@ describe("infra/DB stack on a real swarm (contract-true stand-in images; real et
         const rendered = files.get("docker-stack-infra_db-prod.yml")!;
         // The certificate services and the Vault backup share this file but not this test: they need the Docker
         // socket, a certificate or a Vault, which this stand-in deployment does not provide. The certificate
-        // services run on this swarm in certs-e2e; the backup's scripts are tested against a Vault contract fake.
+        // services run on this swarm in certs-e2e; the backup runs on this swarm against a real OpenBao in vault-backup-swarm.
         for (const key of Object.keys(rendered.services)) if (key.startsWith("cert-") || key === "vault-backup") delete rendered.services[key];
         const images = readStackConfig("prod").config["iklimco:images"] as unknown as Record<ImageKey, string>;
         const { doc, images: used } = standIn(rendered, typeof images === "string" ? JSON.parse(images) : images, "tinfra-");

@@ -145,7 +145,7 @@ describe("certificate scripts (real sh and openssl)", function () {
         });
     });
 
-    describe("cert-distributor (sync half; restarts are tested with a fake docker below)", () => {
+    describe("cert-distributor (sync half; its restarts are tested in certs-distributor and, on the real swarm, vault-openbao-swarm)", () => {
         let node: string;
         beforeEach(() => {
             node = path.join(path.dirname(box), "..", "node-ssl");
