@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeclaredStack } from "../../components/declared-stack";
+import { NO_PIPELINE } from "../../components/pipeline";
 import type { ServiceBuilder } from "../../components/swarm/service";
 import type { GraphReason } from "./graph";
 import { computedOutputs } from "./mocks";
@@ -237,7 +238,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         declared =
             typeof mod.declareStack === "function"
                 ? await mod.declareStack()
-                : { outputs: await Promise.resolve(mod), pipeline: { realised: [], reasons: [] }, services: [] };
+                : { outputs: await Promise.resolve(mod), pipeline: NO_PIPELINE, services: [] };
     } catch (err) {
         // Tests use this to show a config error stops the program before anything is registered.
         if (err && typeof err === "object") (err as { resourcesRegistered?: number }).resourcesRegistered = records.length + pending;
