@@ -15,7 +15,7 @@ import { InfraSecrets } from "./components/infra-db/secrets";
 import { PipelineNotes, PipelineRecord } from "./components/pipeline";
 import { ServiceBuilder, SwarmFoundation } from "./components/swarm";
 import { Vault, VaultConfiguration } from "./components/vault";
-import { vaultHostname } from "./components/vault/members";
+import { vaultHostname } from "./components/naming";
 
 export interface Platform {
     readonly config: PlatformConfig;

@@ -2,6 +2,7 @@
 // Every problem is reported at once, each with the key's path, what was expected and what was found.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { vaultHostname } from "./naming";
 import { cidrProblem, cronLongestGapSeconds, dockerHostProblem, isDnsLabel, isHostname, isIpv4, isPort, nearest, nonPublicIpv4, parseCron, parseDuration, urlProblem } from "./config-values";
 
 /** The Pulumi config namespace of this project (`iklimco:<key>`). */
@@ -485,7 +486,8 @@ function crossKeyRules(c: Loose, ctx: { addIssue: (i: { code: "custom"; path: (s
     }
     // How the runner reaches Vault must be said: a public record needs a DNS provider, private needs an address.
     const domain = typeof c.domain === "string" ? c.domain : undefined;
-    const vaultHost = typeof vault.hostname === "string" ? vault.hostname : domain ? `vault.${domain}` : undefined;
+    const hostname = typeof vault.hostname === "string" ? vault.hostname : undefined;
+    const vaultHost = domain ? vaultHostname({ domain, vault: { hostname } }) : hostname;
     const access = vault.runnerAccess ?? "public";
     const dnsProvider = isObj(c.dns) ? c.dns.provider : undefined;
     if (access === "private" && vault.address === undefined) {
@@ -817,6 +819,6 @@ export function loadConfig(): PlatformConfig {
 }
 
 /** Nodes carrying a label, in config order (config order is the member order everywhere). */
-export function nodesWithLabel(c: Settings, label: NodeLabel): NodeSpec[] {
+export function nodesWithLabel(c: Pick<Settings, "nodes">, label: NodeLabel): NodeSpec[] {
     return c.nodes.filter((n) => n.labels.includes(label));
 }

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MicroserviceDeploy } from "../components/microservice";
 import { loadMicroserviceConfig } from "../components/microservice/config";
 import { DeclaredStack } from "../components/declared-stack";
+import { approleSecretNames, secretTarget } from "../components/naming";
 import { MountableSecret, ServiceBuilder } from "../components/swarm/service";
 
 interface SecretRef {
@@ -47,7 +48,7 @@ export async function declareStack(): Promise<DeclaredStack> {
     const entry = approle[svc];
     if (!entry) throw new Error(`the platform stack has no AppRole secrets for ${svc}: add it to iklimco:microservices`);
     const passwords = (await read<Record<string, Record<string, SecretRef>>>("microserviceDbSecrets", "deploy the platform first"))[svc] ?? {};
-    const mountable = (logical: string, ref: SecretRef): MountableSecret => ({ logicalName: logical, secret: { id: ref.id }, swarmName: ref.name, target: `/run/secrets/${logical}` });
+    const mountable = (logical: string, ref: SecretRef): MountableSecret => ({ logicalName: logical, secret: { id: ref.id }, swarmName: ref.name, target: secretTarget(logical) });
 
     const services = new ServiceBuilder({
         stackName: cfg.stackName,
@@ -60,8 +61,8 @@ export async function declareStack(): Promise<DeclaredStack> {
         digest: cfg.digest,
         services,
         provider,
-        vaultRoleId: mountable(`${svc}_vault_role_id`, entry.roleId),
-        vaultSecretId: mountable(`${svc}_vault_secret_id`, entry.secretId),
+        vaultRoleId: mountable(approleSecretNames(svc).roleId, entry.roleId),
+        vaultSecretId: mountable(approleSecretNames(svc).secretId, entry.secretId),
         passwords: Object.keys(passwords)
             .sort()
             .map((logical) => mountable(logical, passwords[logical])),

@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
 import { parseArgs } from "util";
-import { parseRawValue } from "../components/config";
+import { swagConfigVolume, vaultHostname } from "../components/naming";
 import { evaluateProgram } from "./offline/engine";
-import { readStackConfig, stackFile } from "./offline/stack-config";
+import { readStackConfig, settingsOf, stackFile } from "./offline/stack-config";
 import { APISIX_PREFIX, EtcdCtl, copyPrefix, deleteKeys, listPrefix } from "./migration/etcd";
 import { LEGACY_KINDS, PHASES, Phase } from "./migration/legacy";
 import { readLiveState, targetLayout } from "./migration/live";
@@ -167,8 +167,9 @@ async function main(): Promise<void> {
     const stackName = values.stack;
     // --stack-name: the Swarm stack the services run under, when it is not the stack's iklimco:stackName.
     const cfg = readStackConfig(stackName, values["stack-name"] ? { "iklimco:stackName": values["stack-name"] } : {}, {}, values["config-file"] ?? stackFile(stackName));
-    const settingsStack = String(parseRawValue(cfg.config["iklimco:stackName"] ?? "iklimco"));
-    const host = values.host ?? (parseRawValue(cfg.config["iklimco:docker"]) as { host: string }).host;
+    const settings = settingsOf(cfg);
+    const settingsStack = settings.stackName;
+    const host = values.host ?? settings.docker.host;
     const stateFile = values.state ?? `migration.${stackName}.json`;
     const backupRoot = values["backup-dir"] ?? path.join("migration-backups", stackName);
     const state = readState(stateFile);
@@ -274,15 +275,13 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
             } else {
                 // The program's transient server on vault-1's volume, published on vault-1's node for this restore.
                 const spec = seedServerSpec(ev);
-                const vaultCfg = parseRawValue(cfg.config["iklimco:vault"] ?? "{}") as { port?: number; hostname?: string };
-                const port = Number(values["seed-port"] ?? vaultCfg.port ?? 8200);
-                const nodes = parseRawValue(cfg.config["iklimco:nodes"] ?? "[]") as { name: string; publicIp?: string }[];
-                const nodeIp = nodes.find((n) => n.name === spec.node)?.publicIp ?? spec.node;
+                const port = Number(values["seed-port"] ?? settings.vault.port);
+                const nodeIp = settings.nodes.find((n) => n.name === spec.node)?.publicIp ?? spec.node;
                 const seedName = seedServiceName(spec);
                 log(`starting ${seedName} on ${spec.node} (volume ${spec.dataVolume}), published on ${nodeIp}:${port}`);
                 docker(host, seedServiceArgs(spec, port));
                 try {
-                    const seed = new HttpsVault(`https://${nodeIp}:${port}`, ca, vaultCfg.hostname ?? (parseRawValue(cfg.config["iklimco:domain"] ?? "") ? `vault.${String(parseRawValue(cfg.config["iklimco:domain"]))}` : undefined));
+                    const seed = new HttpsVault(`https://${nodeIp}:${port}`, ca, vaultHostname(settings));
                     await until(`${seedName} to answer on ${nodeIp}:${port}`, 180_000, async () => (await seed.request("GET", "/v1/sys/seal-status", { timeoutMs: 3000 })).status === 200);
                     await seedFromSnapshot(seed, snapshot, key, token);
                 } finally {
@@ -342,10 +341,9 @@ verified: every KV path (${Object.values(before.kv).flat().length}) and AppRole 
         }
         case "swag": {
             const legacySwag = plan.legacy.swag?.[0] ?? `${settingsStack}_swag`;
-            const to = targetLayout(ev).volumes.find((v) => /_swag-config$/.test(v));
-            if (!to) fail("the program declares no swag-config volume");
-            const images = parseRawValue(cfg.config["iklimco:images"] ?? "{}") as { certTools?: string };
-            if (!images.certTools) fail("iklimco:images.certTools is not set: the copy runs in that image");
+            const to = targetLayout(ev).volumes.find((v) => v === swagConfigVolume(settingsStack));
+            if (!to) fail(`the program declares no volume ${swagConfigVolume(settingsStack)}`);
+            const images = settings.images;
             const dockerCli = (args: string[], input?: string) => docker(host, args, input);
             if (values.rollback) {
                 const copies = [...new Set(runsToUndo(state, "swag").flatMap((p) => (p.volume ? [p.volume] : [])))];

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { PlatformConfig } from "../config";
 import { cronLongestGapSeconds, parseCron } from "../config-values";
+import { BACKUP_APPROLE_NAME, memberName, vaultHostname } from "../naming";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { appRoleWithSwarmSecrets } from "../vault/access";
 import { appRoleSettings } from "../vault/approle";
@@ -66,7 +67,7 @@ export class VaultBackup extends pulumi.ComponentResource {
         // and is renewed like the others (docs/runbook.md).
         const creds = appRoleWithSwarmSecrets(name, {
             roleName: "vault-backup",
-            secretPrefix: "backup",
+            secretPrefix: BACKUP_APPROLE_NAME,
             policyName: BACKUP_POLICY,
             policy: BACKUP_POLICY_HCL,
             settings: appRoleSettings(cfg, { name: "vault-backup" }),
@@ -99,7 +100,8 @@ export class VaultBackup extends pulumi.ComponentResource {
                 { parent: this },
             ),
         );
-        const vaultHost = cfg.vault.hostname ?? `vault.${cfg.domain}`;
+        const vaultHost = vaultHostname(cfg);
+        const firstMember = memberName("vault", 1);
         this.service = args.swarm.services.build(
             `${name}-service`,
             {
@@ -120,10 +122,12 @@ export class VaultBackup extends pulumi.ComponentResource {
                     // connect to vault-1 on the overlay; a standby forwards the snapshot request to the leader.
                     VAULT_ADDR: `https://${vaultHost}:${cfg.vault.port}`,
                     // vault.port is where the members publish on their nodes; on the overlay vault-1 listens on its own port.
-                    CURL_OPTS: `--connect-to ${vaultHost}:${cfg.vault.port}:vault-1:${VAULT_PORTS.api}`,
+                    CURL_OPTS: `--connect-to ${vaultHost}:${cfg.vault.port}:${firstMember}:${VAULT_PORTS.api}`,
                     SNAPSHOT_DIR: "/snapshots",
                     KEEP: String(cfg.vault.backup.keep),
                     MAX_AGE_SECONDS: String(2 * period + 300),
+                    ROLE_ID_FILE: creds.roleIdSecret.target,
+                    SECRET_ID_FILE: creds.secretIdSecret.target,
                 },
                 secrets: [{ secret: creds.roleIdSecret }, { secret: creds.secretIdSecret }],
                 mounts: [{ type: "bind", source: this.snapshotDir, target: "/snapshots" }],

@@ -3,8 +3,8 @@
 # Runs from crond in the vault-backup service; also by hand (docs/runbook.md). POSIX sh + curl.
 #
 #   VAULT_ADDR         https://vault-1:8200 (any member: standbys forward the request to the leader)
-#   ROLE_ID_FILE       AppRole role id of the backup role   (default /run/secrets/backup_vault_role_id)
-#   SECRET_ID_FILE     AppRole secret id                     (default /run/secrets/backup_vault_secret_id)
+#   ROLE_ID_FILE       AppRole role id of the backup role (the mounted Swarm secret; required)
+#   SECRET_ID_FILE     AppRole secret id (required)
 #   SNAPSHOT_DIR       where snapshots go                    (default /snapshots)
 #   KEEP               how many to keep                      (default 48)
 #   CURL_OPTS          extra curl options (e.g. --cacert ...)
@@ -17,8 +17,7 @@ set -eu
 command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
 LOG_NAME=vault-backup
 
-ROLE_ID_FILE=${ROLE_ID_FILE:-/run/secrets/backup_vault_role_id}
-SECRET_ID_FILE=${SECRET_ID_FILE:-/run/secrets/backup_vault_secret_id}
+: "${ROLE_ID_FILE:?ROLE_ID_FILE is required}" "${SECRET_ID_FILE:?SECRET_ID_FILE is required}"
 SNAPSHOT_DIR=${SNAPSHOT_DIR:-/snapshots}
 KEEP=${KEEP:-48}
 PREFIX=vault-raft-

@@ -9,7 +9,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodesWithLabel } from "../config";
+import { SWAG_LIVE_FILES, certificateFiles, certificateFilesEnv, swagConfigVolume, swagLiveDir, swarmServiceName, vaultHostname } from "../naming";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
+import { vaultMembers } from "../vault/members";
 import { TLS_PLACEHOLDER_SCRIPT } from "../vault/tls-placeholder";
 import { HealthSpec, ServiceSpec, SwarmFoundation, managerScript, onLabel, onNode, sha256 } from "../swarm";
 import { composedScript, readScript, scriptHash } from "./scripts";
@@ -28,34 +30,32 @@ export const CONTAINER_PATHS = {
 /** The Docker socket the distributor restarts its node's Vault member through (the node is a manager). */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
-export const certFileNames = (domain: string) => ({ cert: `STAR.${domain}.full.crt`, key: `STAR.${domain}_key.pem` });
-
-/** One Vault member: the node it is pinned to, its Swarm service, and where it listens on the overlay. */
-export interface VaultMember {
+/** Where the certificate flow reaches one Vault member: the node it is pinned to, its Swarm service, and its overlay address. */
+export interface VaultMemberEndpoint {
     node: string;
     service: pulumi.Input<string>;
     address: string;
 }
 
 /**
- * The Vault members by the naming convention (docs/naming.md): `<stackName>_vault-<n>` on the n-th node
- * labelled `vault` in config order, reachable on the overlay as `vault-<n>:<vault.port>`. Service names passed
- * in (the Vault component's outputs) replace the conventional ones, in the same order.
+ * The Vault members (components/vault/members.ts), each as the Swarm service `<stackName>_vault-<n>` reachable on
+ * the overlay at `vault-<n>:<vault.port>` (docs/naming.md). Service names passed in (the Vault component's
+ * outputs) replace the derived ones, in the same order.
  */
-export function vaultMembers(config: PlatformConfig, services?: pulumi.Input<string>[]): VaultMember[] {
-    const nodes = nodesWithLabel(config, "vault");
-    if (services && services.length !== nodes.length) {
-        throw new Error(`certs: ${services.length} Vault service names given for ${nodes.length} nodes labelled vault (one member per node, in config order)`);
+export function vaultMemberEndpoints(config: Pick<PlatformConfig, "nodes" | "stackName" | "vault">, services?: pulumi.Input<string>[]): VaultMemberEndpoint[] {
+    const members = vaultMembers(config);
+    if (services && services.length !== members.length) {
+        throw new Error(`certs: ${services.length} Vault service names given for ${members.length} nodes labelled vault (one member per node, in config order)`);
     }
-    return nodes.map((n, i) => ({
-        node: n.name,
-        service: services?.[i] ?? `${config.stackName}_vault-${i + 1}`,
-        address: `vault-${i + 1}:${config.vault.port}`,
+    return members.map((m, i) => ({
+        node: m.node.name,
+        service: services?.[i] ?? swarmServiceName(config.stackName, m.name),
+        address: `${m.name}:${config.vault.port}`,
     }));
 }
 
 /** `node=service=host:port ...`, the form the distributor and the verification read. */
-export function vaultMembersEnv(members: VaultMember[]): pulumi.Output<string> {
+export function vaultMembersEnv(members: VaultMemberEndpoint[]): pulumi.Output<string> {
     return pulumi.all(members.map((m) => pulumi.output(m.service))).apply((names) => members.map((m, i) => `${m.node}=${names[i]}=${m.address}`).join(" "));
 }
 
@@ -95,9 +95,11 @@ export function reloaderSpec(p: ReloaderParams): ServiceSpec {
         constraints: [onNode(p.swagNode)],
         command: ["/bin/sh", "-c", script, "cert-reloader"],
         env: {
-            SOURCE_DIR: `${CONTAINER_PATHS.swagConfig}/etc/letsencrypt/live/${p.domain}`,
+            SOURCE_DIR: swagLiveDir(CONTAINER_PATHS.swagConfig, p.domain),
+            SWAG_CERT_FILE_NAME: SWAG_LIVE_FILES.cert,
+            SWAG_KEY_FILE_NAME: SWAG_LIVE_FILES.key,
             TARGET_DIR: CONTAINER_PATHS.storageBoxSsl,
-            DOMAIN: p.domain,
+            ...certificateFilesEnv(p.domain),
             INTERVAL: String(p.intervalSeconds),
             HEARTBEAT_FILE: CONTAINER_PATHS.heartbeat,
         },
@@ -153,7 +155,7 @@ export function distributorSpec(p: DistributorParams): ServiceSpec {
         env: {
             SOURCE_DIR: CONTAINER_PATHS.storageBoxSsl,
             TARGET_DIR: CONTAINER_PATHS.nodeSsl,
-            DOMAIN: p.domain,
+            ...certificateFilesEnv(p.domain),
             // Swarm expands the template per task: each task knows which node (and so which member) it is on.
             NODE_NAME: "{{.Node.Hostname}}",
             VAULT_MEMBERS: p.vaultMembers,
@@ -230,10 +232,10 @@ export class CertFlow extends pulumi.ComponentResource {
         const image = cfg.images.certTools;
         const swagNode = args.swag?.node ?? nodesWithLabel(cfg, "edge")[0]?.name;
         if (!swagNode) throw new pulumi.ResourceError("certs: no node labelled edge for SWAG and cert-reloader", this);
-        const swagVolume = args.swag?.volumeName ?? `${cfg.stackName}_swag-config`;
-        const members = vaultMembers(cfg, args.vault?.serviceNames);
+        const swagVolume = args.swag?.volumeName ?? swagConfigVolume(cfg.stackName);
+        const members = vaultMemberEndpoints(cfg, args.vault?.serviceNames);
         const membersEnv = vaultMembersEnv(members);
-        const tlsServerName = cfg.vault.hostname ?? `vault.${cfg.domain}`;
+        const tlsServerName = vaultHostname(cfg);
         const child = { parent: this };
         const steps = new PipelineNotes();
 
@@ -273,6 +275,7 @@ export class CertFlow extends pulumi.ComponentResource {
                         CHECK_SCRIPT: check,
                         SWAG_CERT_DIR: cfg.paths.swagCertDir,
                         DOMAIN: cfg.domain,
+                        ...certificateFilesEnv(cfg.domain),
                         TIMEOUT: String(timeout),
                         ...(selfSigned ? { SELF_SIGNED_SCRIPT: selfSigned, CERT_NAME: tlsServerName } : {}),
                     },
@@ -309,7 +312,7 @@ export class CertFlow extends pulumi.ComponentResource {
             VAULT_MEMBERS: membersEnv,
             NETWORK: swarm.network.name,
             SWAG_CERT_DIR: cfg.paths.swagCertDir,
-            DOMAIN: cfg.domain,
+            CERT_FILE_NAME: certificateFiles(cfg.domain).cert,
             CERT_TOOLS_IMAGE: image,
             TLS_SERVER_NAME: tlsServerName,
         };

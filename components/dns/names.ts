@@ -3,6 +3,7 @@
 // it is reached instead. The platform exports this as `dnsNames`, so the offline plan and `pulumi preview`
 // both show it.
 import { Settings, nodesWithLabel } from "../config";
+import { vaultHostname } from "../naming";
 
 export interface DnsNames {
     /** Names the DNS component declares, with the addresses they point at. */
@@ -11,14 +12,10 @@ export interface DnsNames {
     notPublic: Record<string, string>;
 }
 
-export function vaultHost(cfg: Settings): string {
-    return cfg.vault.hostname ?? `vault.${cfg.domain}`;
-}
-
 /** The label of Vault's public record (`vault`), when the runner reaches Vault by its public name. */
 export function vaultRecordLabel(cfg: Settings): string | undefined {
     if (cfg.dns.provider === "none" || cfg.vault.runnerAccess !== "public") return undefined;
-    return vaultHost(cfg).slice(0, -cfg.domain.length - 1);
+    return vaultHostname(cfg).slice(0, -cfg.domain.length - 1);
 }
 
 /** The public IPs of the nodes labelled vault: each Vault member publishes its port on its own node. */
@@ -28,7 +25,7 @@ export function vaultAddresses(cfg: Settings): string[] {
 
 export function dnsNames(cfg: Settings, edge: string[]): DnsNames {
     const names: DnsNames = { public: {}, notPublic: {} };
-    const vault = vaultHost(cfg);
+    const vault = vaultHostname(cfg);
     const overlay = "on the overlay every Vault member answers to it (a network alias)";
     if (cfg.dns.provider === "none") {
         for (const r of cfg.dns.records) names.notPublic[`${r}.${cfg.domain}`] = "dns.provider: none: no public record; SWAG serves it to whoever resolves it locally";

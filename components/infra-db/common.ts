@@ -2,6 +2,7 @@
 // (docs/naming.md), and the context a module declares its services in.
 import * as pulumi from "@pulumi/pulumi";
 import { NodeLabel, PlatformConfig } from "../config";
+import { memberName, memberVolume } from "../naming";
 import { PipelineNotes } from "../pipeline";
 import { ServiceBuilder } from "../swarm";
 
@@ -25,9 +26,9 @@ export function membersOf(cfg: Pick<PlatformConfig, "nodes" | "stackName">, serv
     // Config order is member order everywhere (nodesWithLabel's rule), so `<svc>-<n>` stays on its node.
     return cfg.nodes.filter((n) => n.labels.includes(label)).map((n, i) => ({
         index: i + 1,
-        name: `${service}-${i + 1}`,
+        name: memberName(service, i + 1),
         node: n.name,
-        volume: `${cfg.stackName}_${service}-${i + 1}-data`,
+        volume: memberVolume(cfg.stackName, memberName(service, i + 1)),
     }));
 }
 

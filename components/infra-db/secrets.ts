@@ -5,6 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
+import { PLATFORM_SECRETS } from "../naming";
 import { VersionedSecret, generatedSecret } from "../swarm";
 
 export interface InfraSecretsArgs {
@@ -50,41 +51,41 @@ export class InfraSecrets extends pulumi.ComponentResource {
             // Erlang cookies are plain alphanumerics; RabbitMQ rejects some punctuation.
             // The running platform's cookie (config `rabbitmqErlangCookie`) wins: new nodes and the operators' CLI
             // keep talking to the nodes that already run with it.
-            { logicalName: "rabbitmq_erlang_cookie", provider, fromConfig: s.rabbitmqErlangCookie, length: 48, special: false },
+            { logicalName: PLATFORM_SECRETS.rabbitmqErlangCookie, provider, fromConfig: s.rabbitmqErlangCookie, length: 48, special: false },
             child,
         );
         // Passwords are alphanumeric so they survive connection strings (postgres://, mongodb://) unescaped.
         this.postgresSuperuserPassword = generatedSecret(
             `${name}-postgres-superuser-password`,
-            { logicalName: "postgres_superuser_password", provider, fromConfig: s.postgresSuperuserPassword, length: 32 },
+            { logicalName: PLATFORM_SECRETS.postgresSuperuserPassword, provider, fromConfig: s.postgresSuperuserPassword, length: 32 },
             child,
         );
         this.postgresReplicationPassword = generatedSecret(
             `${name}-postgres-replication-password`,
-            { logicalName: "postgres_replication_password", provider, fromConfig: s.postgresReplicationPassword, length: 32 },
+            { logicalName: PLATFORM_SECRETS.postgresReplicationPassword, provider, fromConfig: s.postgresReplicationPassword, length: 32 },
             child,
         );
         this.mongodbRootPassword = generatedSecret(
             `${name}-mongodb-root-password`,
-            { logicalName: "mongodb_root_password", provider, fromConfig: s.mongodbRootPassword, length: 32 },
+            { logicalName: PLATFORM_SECRETS.mongodbRootPassword, provider, fromConfig: s.mongodbRootPassword, length: 32 },
             child,
         );
         // A keyfile is 6 to 1024 characters of the base64 alphabet; alphanumerics are.
         // The running replica set's keyfile (config `mongodbKeyfile`) wins: new members join it only with the same key.
-        this.mongodbKeyfile = generatedSecret(`${name}-mongodb-keyfile`, { logicalName: "mongodb_keyfile", provider, fromConfig: s.mongodbKeyfile, length: 756 }, child);
+        this.mongodbKeyfile = generatedSecret(`${name}-mongodb-keyfile`, { logicalName: PLATFORM_SECRETS.mongodbKeyfile, provider, fromConfig: s.mongodbKeyfile, length: 756 }, child);
         this.rabbitmqAdminPassword = generatedSecret(
             `${name}-rabbitmq-admin-password`,
-            { logicalName: "rabbitmq_admin_password", provider, fromConfig: s.rabbitmqAdminPassword, length: 32 },
+            { logicalName: PLATFORM_SECRETS.rabbitmqAdminPassword, provider, fromConfig: s.rabbitmqAdminPassword, length: 32 },
             child,
         );
         this.grafanaAdminPassword = generatedSecret(
             `${name}-grafana-admin-password`,
-            { logicalName: "grafana_admin_password", provider, fromConfig: s.grafanaAdminPassword, length: 32 },
+            { logicalName: PLATFORM_SECRETS.grafanaAdminPassword, provider, fromConfig: s.grafanaAdminPassword, length: 32 },
             child,
         );
         this.apisixAdminKey = generatedSecret(
             `${name}-apisix-admin-key`,
-            { logicalName: "apisix_admin_key", provider, fromConfig: s.apisixAdminKey, length: 32 },
+            { logicalName: PLATFORM_SECRETS.apisixAdminKey, provider, fromConfig: s.apisixAdminKey, length: 32 },
             child,
         );
         this.registerOutputs({

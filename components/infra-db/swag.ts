@@ -8,6 +8,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig, nodesWithLabel } from "../config";
+import { swagConfigVolume, swagLiveDir } from "../naming";
 import { shippedScript } from "../shell";
 import { managerScript, sha256 } from "../swarm";
 import { ModuleContext, httpCheck } from "./common";
@@ -158,8 +159,6 @@ export interface SwagServices {
     configVolume: string;
     /** `/config/etc/letsencrypt/live/<domain>` inside the SWAG container. */
     certDir: string;
-    fullchainPath: string;
-    privkeyPath: string;
     /** Step 9. */
     files: command.remote.Command | command.local.Command;
 }
@@ -180,8 +179,8 @@ export function declareSwag(ctx: ModuleContext): SwagServices {
         },
         ctx.opts,
     );
-    const configVolume = `${cfg.stackName}_swag-config`;
-    const certDir = `${SWAG_CONFIG_DIR}/etc/letsencrypt/live/${cfg.domain}`;
+    const configVolume = swagConfigVolume(cfg.stackName);
+    const certDir = swagLiveDir(SWAG_CONFIG_DIR, cfg.domain);
     const service = ctx.services.build(
         `${ctx.name}-swag`,
         {
@@ -231,8 +230,6 @@ export function declareSwag(ctx: ModuleContext): SwagServices {
         nodePublicIp: edge.publicIp,
         configVolume,
         certDir,
-        fullchainPath: `${certDir}/fullchain.pem`,
-        privkeyPath: `${certDir}/privkey.pem`,
         files: filesCommand,
     };
 }

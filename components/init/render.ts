@@ -5,6 +5,7 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { MicroserviceSpec } from "../config";
+import { postgresRoleName } from "../naming";
 import { shippedScript } from "../shell";
 
 export const SCRIPTS_DIR = path.join(__dirname, "scripts");
@@ -15,13 +16,6 @@ export function readScript(name: string): string {
 }
 
 // ---------------------------------------------------------------- PostgreSQL
-
-/** The PostgreSQL role of a microservice: its name with `-` as `_` (config names are [a-z][a-z0-9-]*). */
-export function postgresRoleName(service: string): string {
-    const role = service.replace(/-/g, "_");
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`postgres init: ${service} does not make a PostgreSQL role name`);
-    return role;
-}
 
 export interface PostgresGrant {
     service: string;

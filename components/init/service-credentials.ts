@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PlatformConfig } from "../config";
 import { VersionedSecret, generatedSecret } from "../swarm";
-import { postgresRoleName, scramVerifier } from "./render";
+import { ServicePasswordKind, postgresRoleName, servicePasswordSecret } from "../naming";
+import { scramVerifier } from "./render";
 
 export interface ServiceCredentialsArgs {
     config: PlatformConfig;
@@ -18,7 +19,7 @@ export interface ServiceCredentialsArgs {
      * Passwords a running platform already uses, by microservice (adoption): these win over generated ones.
      * Each must be a Pulumi secret (e.g. `cfg.requireSecret(...)`).
      */
-    adopt?: Record<string, Partial<Record<"db" | "mongodb" | "rabbitmq", pulumi.Output<string>>>>;
+    adopt?: Record<string, Partial<Record<ServicePasswordKind, pulumi.Output<string>>>>;
 }
 
 export interface PostgresCredential {
@@ -39,10 +40,10 @@ export class ServiceCredentials extends pulumi.ComponentResource {
         super("iklimco:init:ServiceCredentials", name, {}, opts);
         const child = { parent: this };
         // Alphanumeric passwords: they survive connection strings, psql \set and rabbitmqctl stdin unchanged.
-        const secret = (svc: string, kind: "db" | "mongodb" | "rabbitmq") =>
+        const secret = (svc: string, kind: ServicePasswordKind) =>
             generatedSecret(
                 `${name}-${svc}-${kind}`,
-                { logicalName: `${svc}_${kind}_password`, provider: args.provider, length: 32, special: false, fromConfig: args.adopt?.[svc]?.[kind], mountedByOtherStacks: true },
+                { logicalName: servicePasswordSecret(svc, kind), provider: args.provider, length: 32, special: false, fromConfig: args.adopt?.[svc]?.[kind], mountedByOtherStacks: true },
                 child,
             );
         for (const m of args.config.microservices) {

@@ -8,6 +8,7 @@
 // `<repo>:<prodTag>@<digest>`, so every node runs exactly the tested bytes even if the tag moves later.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { SERVICE_PASSWORD_KINDS, approleSecretNames, secretTarget, servicePasswordSecret } from "../naming";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { MountableSecret, ServiceBuilder, onLabel } from "../swarm/service";
 import { DeployEnv, isDigest } from "./env-file";
@@ -46,20 +47,21 @@ export class MicroserviceDeploy extends pulumi.ComponentResource {
         const s = args.settings;
         const digest = args.digest ?? s.digest;
         if (!digest || !isDigest(digest)) throw new pulumi.ResourceError(`microservice ${s.serviceName}: a tested digest sha256:<64 hex> is required (workflow input or DEPLOY_IMAGE_DIGEST), found ${JSON.stringify(digest)}`, this);
-        for (const [what, secret] of [
-            ["role id", args.vaultRoleId],
-            ["secret id", args.vaultSecretId],
+        const approle = approleSecretNames(s.serviceName);
+        for (const [what, secret, logical] of [
+            ["role id", args.vaultRoleId, approle.roleId],
+            ["secret id", args.vaultSecretId, approle.secretId],
         ] as const) {
-            const expected = `/run/secrets/${s.serviceName}_vault_${what === "role id" ? "role_id" : "secret_id"}`;
+            const expected = secretTarget(logical);
             if (secret.target !== expected) throw new pulumi.ResourceError(`microservice ${s.serviceName}: the Vault ${what} secret must mount at ${expected}, found ${secret.target}`, this);
         }
         if (!args.vaultAddr.startsWith("https://")) throw new pulumi.ResourceError(`microservice ${s.serviceName}: vaultAddr must be https, found ${args.vaultAddr}`, this);
         const passwords = args.passwords ?? [];
         const passwordEnv: Record<string, string> = {};
         for (const p of passwords) {
-            const kind = new RegExp(`^${s.serviceName}_(db|mongodb|rabbitmq)_password$`).exec(p.logicalName)?.[1];
+            const kind = SERVICE_PASSWORD_KINDS.find((k) => p.logicalName === servicePasswordSecret(s.serviceName, k));
             if (!kind) throw new pulumi.ResourceError(`microservice ${s.serviceName}: expected a password secret <svc>_{db,mongodb,rabbitmq}_password, found ${p.logicalName}`, this);
-            if (p.target !== `/run/secrets/${p.logicalName}`) throw new pulumi.ResourceError(`microservice ${s.serviceName}: ${p.logicalName} must mount at /run/secrets/${p.logicalName}, found ${p.target}`, this);
+            if (p.target !== secretTarget(p.logicalName)) throw new pulumi.ResourceError(`microservice ${s.serviceName}: ${p.logicalName} must mount at /run/secrets/${p.logicalName}, found ${p.target}`, this);
             passwordEnv[`${kind.toUpperCase()}_PASSWORD_FILE`] = p.target;
         }
 

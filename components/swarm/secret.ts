@@ -5,6 +5,7 @@ import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { secretTarget, versionedSecretName } from "../naming";
 
 export interface VersionedSecretArgs {
     /** The stable name: the mount target is /run/secrets/<logicalName>. */
@@ -28,7 +29,7 @@ export interface VersionedSecretArgs {
  */
 export function versionedName(nameKey: string, logicalName: string, value: string): string {
     const mac = crypto.createHmac("sha256", Buffer.from(nameKey, "base64")).update(logicalName).update("\0").update(value).digest("hex");
-    return `${logicalName}_${mac.slice(0, 8)}`;
+    return versionedSecretName(logicalName, mac);
 }
 
 export class VersionedSecret extends pulumi.ComponentResource {
@@ -42,7 +43,7 @@ export class VersionedSecret extends pulumi.ComponentResource {
     constructor(name: string, args: VersionedSecretArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:swarm:VersionedSecret", name, {}, opts);
         this.logicalName = args.logicalName;
-        this.target = `/run/secrets/${args.logicalName}`;
+        this.target = secretTarget(args.logicalName);
         this.value = pulumi.secret(args.value);
         // The naming key: random bytes born as a Pulumi secret and kept in the encrypted state, so every evaluation
         // names alike and a fresh stack creates its own. The name reveals nothing: unsecret it so it reads in plans.

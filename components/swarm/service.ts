@@ -3,6 +3,7 @@
 // what Pulumi declares.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { swarmServiceName } from "../naming";
 import { SERVICE_IGNORE_CHANGES } from "./ownership";
 import { VersionedSecret } from "./secret";
 
@@ -156,7 +157,7 @@ export class ServiceBuilder {
     constructor(readonly ctx: SwarmContext) {}
 
     swarmName(spec: Pick<ServiceSpec, "name">): string {
-        return `${this.ctx.stackName}_${spec.name}`;
+        return swarmServiceName(this.ctx.stackName, spec.name);
     }
 
     build(resourceName: string, spec: ServiceSpec, opts: pulumi.CustomResourceOptions = {}): docker.Service {

@@ -5,6 +5,7 @@
 // and so is the overlay; volumes carry their full Swarm names.
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { stackFileName } from "../naming";
 import { BuiltService, HOUSE_DEFAULTS, ServiceBuilder, houseLabels, updateOrder } from "./service";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -26,11 +27,6 @@ async function plain<T>(value: pulumi.Input<T>, what: string): Promise<T> {
 
 const mb = (n: number) => `${n}M`;
 const cpus = (n: number) => String(n);
-
-/** Which stack file a service belongs to: Vault has its own (docker-stack-vault.yml), the rest is infra/DB. */
-export function stackFileName(component: string, stack: string): string {
-    return component === "vault" ? "docker-stack-vault.yml" : `docker-stack-infra_db-${stack}.yml`;
-}
 
 async function renderService(b: BuiltService, stackName: string, networkKey: string, doc: ComposeDoc): Promise<void> {
     const spec = b.spec;

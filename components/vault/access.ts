@@ -9,8 +9,8 @@ import { PlatformConfig } from "../config";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { VersionedSecret } from "../swarm";
 import { APPROLE_DEFAULTS, AppRoleSettings, appRoleSettings, durationSeconds } from "./approle";
-import { vaultHostname } from "./members";
-import { adminPolicyHcl, policyHcl, policyName } from "./policies";
+import { approleSecretNames, vaultHostname, vaultPolicyName } from "../naming";
+import { adminPolicyHcl, policyHcl } from "./policies";
 
 export const APPROLE_PATH = "approle";
 /** The program's own policy: it configures Vault (sudo on sys/auth and sys/audit), so it is the bootstrap policy. */
@@ -107,7 +107,7 @@ export class VaultAccess extends pulumi.ComponentResource {
             this.services[svc.name] = appRoleWithSwarmSecrets(`${name}-${svc.name}`, {
                 roleName: svc.name,
                 secretPrefix: svc.name,
-                policyName: policyName(svc),
+                policyName: vaultPolicyName(svc.name),
                 policy: policyHcl(cfg.vault.kvMount, svc),
                 settings: s,
                 backend: this.approle.path,
@@ -175,12 +175,12 @@ export function appRoleWithSwarmSecrets(prefix: string, a: AppRoleWithSwarmSecre
     );
     const roleIdSecret = new VersionedSecret(
         `${prefix}-role-id`,
-        { logicalName: `${a.secretPrefix}_vault_role_id`, value: pulumi.secret(role.roleId), provider: a.dockerProvider, mountedByOtherStacks: a.mountedByOtherStacks },
+        { logicalName: approleSecretNames(a.secretPrefix).roleId, value: pulumi.secret(role.roleId), provider: a.dockerProvider, mountedByOtherStacks: a.mountedByOtherStacks },
         { parent: a.parent },
     );
     const secretIdSecret = new VersionedSecret(
         `${prefix}-secret-id-swarm`,
-        { logicalName: `${a.secretPrefix}_vault_secret_id`, value: pulumi.secret(secretId.secretId), provider: a.dockerProvider, mountedByOtherStacks: a.mountedByOtherStacks },
+        { logicalName: approleSecretNames(a.secretPrefix).secretId, value: pulumi.secret(secretId.secretId), provider: a.dockerProvider, mountedByOtherStacks: a.mountedByOtherStacks },
         { parent: a.parent },
     );
     return { policy, role, secretId, roleIdSecret, secretIdSecret };

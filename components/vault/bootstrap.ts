@@ -35,11 +35,6 @@ export const READY_JOB = shippedScript(path.join(__dirname, "vault-ready.sh"));
 /** The members' entrypoint (cluster.ts), which the transient server of the init job runs too. */
 export const ENTRYPOINT = shippedScript(path.join(__dirname, "vault-entrypoint.sh"));
 
-/** The Swarm config that holds the encrypted init answer between Vault's init and the first VaultReady. */
-export function initEscrowName(stackName: string): string {
-    return `${stackName}_vault_init_escrow`;
-}
-
 export interface InitCredentials {
     unsealKey: string;
     rootToken: string;

@@ -8,7 +8,8 @@ import { PlatformConfig } from "../config";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { ServiceBuilder, ServiceSpec, VersionedSecret, onLabel, onNode } from "../swarm";
 import { ENTRYPOINT } from "./bootstrap";
-import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember, vaultHostname } from "./members";
+import { vaultHostname } from "../naming";
+import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember } from "./members";
 import { serverConfigJson } from "./server-config";
 
 /** The ServiceSpec of one member: pure, so tests and the stack-file renderer read the same thing. */

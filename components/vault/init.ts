@@ -7,8 +7,9 @@ import * as random from "@pulumi/random";
 import { PlatformConfig } from "../config";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { VersionedSecret, managerScript, registryEnv } from "../swarm";
-import { BOOTSTRAP, ENTRYPOINT, INIT_JOB, initCredentials, initEscrowName } from "./bootstrap";
-import { UNSEAL_KEY_SECRET, VaultMember } from "./members";
+import { PLATFORM_SECRETS, initEscrowName } from "../naming";
+import { BOOTSTRAP, ENTRYPOINT, INIT_JOB, initCredentials } from "./bootstrap";
+import { VaultMember } from "./members";
 import { serverConfigJson } from "./server-config";
 
 export interface VaultInitArgs {
@@ -85,7 +86,7 @@ export class VaultInit extends pulumi.ComponentResource {
             });
         this.unsealKey = new VersionedSecret(
             `${name}-unseal-key`,
-            { logicalName: UNSEAL_KEY_SECRET, value: pulumi.secret(creds.apply((c) => c.unsealKey)), provider: args.dockerProvider },
+            { logicalName: PLATFORM_SECRETS.vaultUnsealKey, value: pulumi.secret(creds.apply((c) => c.unsealKey)), provider: args.dockerProvider },
             { parent: this },
         );
         this.rootToken = pulumi.secret(creds.apply((c) => c.rootToken));

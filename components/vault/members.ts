@@ -1,6 +1,7 @@
 // The Vault cluster's members, planned from config: one per node labelled `vault` in config order, its name,
 // node, Raft node id and volume, and the ports and paths inside each member's container. Pure: no resources.
 import { NodeSpec, Settings, nodesWithLabel } from "../config";
+import { memberName, memberVolume } from "../naming";
 
 /** Ports inside each member: Vault's API (TLS) and cluster ports. */
 export const VAULT_PORTS = { api: 8200, cluster: 8201 } as const;
@@ -14,7 +15,6 @@ export const CERTS_MOUNT = "/vault/certs";
 /** Where the entrypoint copies the certificate pair for the `vault` user (see vault-entrypoint.sh). */
 export const TLS_DIR = "/vault/tls";
 export const DATA_DIR = "/vault/data";
-export const UNSEAL_KEY_SECRET = "vault_unseal_key";
 
 export interface VaultMember {
     /** 1-based position among the nodes labelled `vault`, in config order. */
@@ -28,21 +28,12 @@ export interface VaultMember {
     volume: string;
 }
 
-export function vaultMembers(cfg: Settings): VaultMember[] {
+export function vaultMembers(cfg: Pick<Settings, "nodes" | "stackName">): VaultMember[] {
     return nodesWithLabel(cfg, "vault").map((node, i) => ({
         n: i + 1,
-        name: `vault-${i + 1}`,
+        name: memberName("vault", i + 1),
         node,
-        nodeId: `vault-${i + 1}`,
-        volume: `${cfg.stackName}_vault-${i + 1}-data`,
+        nodeId: memberName("vault", i + 1),
+        volume: memberVolume(cfg.stackName, memberName("vault", i + 1)),
     }));
-}
-
-export function vaultHostname(cfg: Settings): string {
-    return cfg.vault.hostname ?? `vault.${cfg.domain}`;
-}
-
-/** The file names the cert-reloader publishes (seeds/001) and the cert-distributor puts in the node's ssl dir. */
-export function certFiles(domain: string): { crt: string; key: string } {
-    return { crt: `STAR.${domain}.full.crt`, key: `STAR.${domain}_key.pem` };
 }

@@ -5,11 +5,6 @@ import { MicroserviceSpec } from "../config";
 /** A string as an HCL string literal. */
 const q = (s: string) => JSON.stringify(s);
 
-/** Policy names: `svc-<name>`. */
-export function policyName(svc: Pick<MicroserviceSpec, "name">): string {
-    return `svc-${svc.name}`;
-}
-
 /**
  * The KV v2 paths a microservice may use: each configured path under the service's own prefix
  * (`<mount>/data/<service>/<path>`), or its whole prefix when none is configured. Never another service's.

@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 import { PipelineNotes, PipelineRecord } from "../pipeline";
 import { managerScript, registryEnv } from "../swarm";
-import { BOOTSTRAP, READY_JOB, initEscrowName } from "./bootstrap";
+import { initEscrowName } from "../naming";
+import { BOOTSTRAP, READY_JOB } from "./bootstrap";
 import { VAULT_PORTS, VaultMember } from "./members";
 
 export interface VaultReadyArgs {

@@ -1,7 +1,8 @@
 // Each member's server config (Raft storage with retry_join to the others, one TLS listener) as the JSON file
 // Vault and OpenBao read. Pure: tests check the rendered text directly.
 import { Settings } from "../config";
-import { DATA_DIR, TLS_DIR, VAULT_PORTS, VaultMember, certFiles, vaultHostname } from "./members";
+import { certificateFiles, vaultHostname } from "../naming";
+import { DATA_DIR, TLS_DIR, VAULT_PORTS, VaultMember } from "./members";
 
 /** One `retry_join` block of Raft storage: a peer to join, checked against the certificate file. */
 export interface RaftRetryJoin {
@@ -47,7 +48,7 @@ export interface VaultServerConfig {
  */
 export function serverConfig(cfg: Settings, member: VaultMember, members: VaultMember[]): VaultServerConfig {
     const host = vaultHostname(cfg);
-    const { crt, key } = certFiles(cfg.domain);
+    const { cert: crt, key } = certificateFiles(cfg.domain);
     const joins: RaftRetryJoin[] = members
         .filter((m) => m.n !== member.n)
         .map((m) => ({

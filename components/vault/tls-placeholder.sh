@@ -12,7 +12,8 @@
 #
 # Environment:
 #   SSL_DIR     the node's ssl directory (required; created if missing)
-#   DOMAIN      the public domain: files are STAR.<domain>.full.crt and STAR.<domain>_key.pem (required)
+#   DOMAIN      the public domain: the placeholder also names *.<domain> (required)
+#   CERT_FILE_NAME, KEY_FILE_NAME   the pair's file names, as the real certificate's (STAR.<domain>.full.crt, STAR.<domain>_key.pem; required)
 #   CERT_NAME   the name the certificate is for, e.g. vault.iklim.co (required)
 #   SHARED_DIR  where the shared placeholder lives (optional; without it each node generates its own)
 #   DAYS        validity of the placeholder, default 30
@@ -23,10 +24,11 @@ command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
 LOG_NAME=tls-placeholder
 
 : "${SSL_DIR:?SSL_DIR is required}" "${DOMAIN:?DOMAIN is required}" "${CERT_NAME:?CERT_NAME is required}"
+: "${CERT_FILE_NAME:?CERT_FILE_NAME is required}" "${KEY_FILE_NAME:?KEY_FILE_NAME is required}"
 DAYS="${DAYS:-30}"
 LOCK_WAIT="${LOCK_WAIT:-60}"
-CRT="STAR.${DOMAIN}.full.crt"
-KEY="STAR.${DOMAIN}_key.pem"
+CRT="$CERT_FILE_NAME"
+KEY="$KEY_FILE_NAME"
 
 mkdir -p "$SSL_DIR"
 if [ -s "$SSL_DIR/$CRT" ] && [ -s "$SSL_DIR/$KEY" ]; then

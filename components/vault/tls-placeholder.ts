@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 import { shippedScript } from "../shell";
 import { managerScript, registryEnv } from "../swarm";
-import { VaultMember, certFiles, vaultHostname } from "./members";
+import { certificateFiles, certificateFilesEnv, vaultHostname } from "../naming";
+import { VaultMember } from "./members";
 
 const NODE_JOB = shippedScript(path.join(__dirname, "node-job.sh"));
 export const TLS_PLACEHOLDER_SCRIPT = shippedScript(path.join(__dirname, "tls-placeholder.sh"));
@@ -33,7 +34,7 @@ export class VaultTlsPlaceholder extends pulumi.ComponentResource {
     constructor(name: string, args: VaultTlsPlaceholderArgs, opts?: pulumi.ComponentResourceOptions) {
         super("iklimco:vault:TlsPlaceholder", name, {}, opts);
         const cfg = args.config;
-        const { crt } = certFiles(cfg.domain);
+        const crt = certificateFiles(cfg.domain).cert;
         const sslTop = topDir(cfg.paths.nodeSslDir);
         const shared = sharedPlaceholderDir(cfg);
         const sharedTop = topDir(shared);
@@ -55,6 +56,7 @@ export class VaultTlsPlaceholder extends pulumi.ComponentResource {
                             `SSL_DIR=/host${cfg.paths.nodeSslDir}`,
                             `SHARED_DIR=/host${shared}`,
                             `DOMAIN=${cfg.domain}`,
+                            ...Object.entries(certificateFilesEnv(cfg.domain)).map(([k, v]) => `${k}=${v}`),
                             `CERT_NAME=${vaultHostname(cfg)}`,
                         ].join("\n"),
                         ...registryEnv(cfg),

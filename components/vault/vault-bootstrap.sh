@@ -25,8 +25,7 @@
 # (`docker run --network`), running JOB_SCRIPT (vault-init.sh or vault-ready.sh); the runner never joins it.
 #
 # Environment: MODE, STACK, NETWORK, IMAGE, JOB_SCRIPT, WAIT_SECONDS; for init also MEMBER_NAME (vault-1),
-# NODE, DATA_VOLUME, SSL_DIR, SERVER_CONFIG_JSON, ENTRYPOINT_SCRIPT, ESCROW_KEY (secret), ESCROW_NAME (default
-# <stack>_vault_init_escrow); for ready MEMBERS (base URLs) and ESCROW_NAME;
+# NODE, DATA_VOLUME, SSL_DIR, SERVER_CONFIG_JSON, ENTRYPOINT_SCRIPT, ESCROW_KEY (secret), ESCROW_NAME; for ready MEMBERS (base URLs) and ESCROW_NAME;
 # REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD when the image needs a login (the password arrives on stdin).
 set -euo pipefail
 # shellcheck source=components/shell/lib.sh
@@ -34,7 +33,7 @@ command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../shell/lib.sh"
 LOG_NAME=vault-bootstrap
 : "${MODE:?}" "${STACK:?}" "${NETWORK:?}" "${IMAGE:?}" "${JOB_SCRIPT:?}"
 WAIT_SECONDS="${WAIT_SECONDS:-300}"
-ESCROW_NAME="${ESCROW_NAME:-${STACK}_vault_init_escrow}"
+: "${ESCROW_NAME:?ESCROW_NAME is required}"
 
 registry_login
 

@@ -30,7 +30,14 @@ describe("certificate flow (mocks)", () => {
             { type: "volume", source: "iklimco_swag-config", target: "/config", readOnly: true },
             { type: "bind", source: "/mnt/storagebox/ssl", target: "/storagebox/ssl", readOnly: false },
         ]);
-        expect(env(ev, "iklimco-certs-reloader")).to.include({ SOURCE_DIR: "/config/etc/letsencrypt/live/iklim.co", TARGET_DIR: "/storagebox/ssl", DOMAIN: "iklim.co" });
+        expect(env(ev, "iklimco-certs-reloader")).to.include({
+            SOURCE_DIR: "/config/etc/letsencrypt/live/iklim.co",
+            SWAG_CERT_FILE_NAME: "fullchain.pem",
+            SWAG_KEY_FILE_NAME: "privkey.pem",
+            TARGET_DIR: "/storagebox/ssl",
+            CERT_FILE_NAME: "STAR.iklim.co.full.crt",
+            KEY_FILE_NAME: "STAR.iklim.co_key.pem",
+        });
         expect(input(r, "taskSpec.containerSpec.image")).to.equal("harbor.iklim.co/iklimco/cert-tools:1.0.0");
     });
 
@@ -115,8 +122,8 @@ describe("certificate flow (mocks)", () => {
         const verify = named(ev, "iklimco-certs-verify");
         expect(input(verify, "stdin")).to.include("export WAIT='900'").and.include("export NETWORK='iklimco-net'");
         expect(ev.outputs.verifyCommand).to.equal(
-            "DOCKER_HOST='ssh://deploy@203.0.113.11:22' CERT_TOOLS_IMAGE='harbor.iklim.co/iklimco/cert-tools:1.0.0' DISTRIBUTOR_SERVICE='iklimco_cert-distributor' " +
-                "DOMAIN='iklim.co' NETWORK='iklimco-net' RELOADER_SERVICE='iklimco_cert-reloader' SWAG_CERT_DIR='/mnt/storagebox/ssl' TLS_SERVER_NAME='vault.iklim.co' " +
+            "DOCKER_HOST='ssh://deploy@203.0.113.11:22' CERT_FILE_NAME='STAR.iklim.co.full.crt' CERT_TOOLS_IMAGE='harbor.iklim.co/iklimco/cert-tools:1.0.0' DISTRIBUTOR_SERVICE='iklimco_cert-distributor' " +
+                "NETWORK='iklimco-net' RELOADER_SERVICE='iklimco_cert-reloader' SWAG_CERT_DIR='/mnt/storagebox/ssl' TLS_SERVER_NAME='vault.iklim.co' " +
                 "VAULT_MEMBERS='iklimco-1=iklimco_vault-1=vault-1:8200 iklimco-2=iklimco_vault-2=vault-2:8200 iklimco-3=iklimco_vault-3=vault-3:8200' bash components/certs/scripts/verify.sh",
         );
     });

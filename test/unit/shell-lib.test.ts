@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SCRIPT_ROOT, scriptLibraries, shippedScript } from "../../components/shell";
+import { certificateFilesEnv } from "../../components/naming";
 
 const LIB = path.join(SCRIPT_ROOT, "components", "shell", "lib.sh");
 const SHELLS = ["bash", "sh"] as const;
@@ -137,7 +138,7 @@ describe("shipped scripts carry the library (components/shell/index.ts)", () => 
         expect(shipped.split("\n")[0]).to.equal("#!/bin/sh");
         expect(shipped.indexOf("# ---- components/shell/lib.sh")).to.be.below(shipped.indexOf("# ---- components/certs/scripts/common.sh"));
         const dir = fs.mkdtempSync(path.join(tmp, "certs-"));
-        const r = spawnSync("sh", ["-c", shipped, "step-20"], { cwd: tmp, env: { PATH: process.env.PATH, CERT_DIR: dir, DOMAIN: "iklim.test", TIMEOUT: "1", POLL: "1" }, encoding: "utf8" });
+        const r = spawnSync("sh", ["-c", shipped, "step-20"], { cwd: tmp, env: { PATH: process.env.PATH, CERT_DIR: dir, DOMAIN: "iklim.test", ...certificateFilesEnv("iklim.test"), TIMEOUT: "1", POLL: "1" }, encoding: "utf8" });
         expect(r.status).to.equal(1);
         expect(r.stderr).to.match(/step-20: timed out after 1s waiting for a valid certificate for \*\.iklim\.test in .*\(certificate .* is missing or empty\)/);
     });

@@ -1,6 +1,7 @@
 // The migration's dry run: from the live swarm, the program's target names (from evaluating it), the stack's
 // config secrets and the last backup, the whole plan of the migration, and every reason to refuse it. Pure: the
 // CLI (tools/migrate.ts) feeds it what it read; the tests feed it a real swarm's answers.
+import { swagConfigVolume } from "../../components/naming";
 import { LEGACY_KINDS, LegacyKind, PHASES, Phase, approleSecretNames, kindOf } from "./legacy";
 
 export interface LiveService {
@@ -117,7 +118,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
     // Volumes: a live volume with a name the program creates would be adopted as-is by the new member.
     const liveVolumes = new Set(live.volumes);
     for (const v of target.volumes) {
-        if (liveVolumes.has(v) && !/_swag-config$/.test(v) && !deployed) refusals.push(`name clash: the volume ${v} exists already; the program's member would start on its content. Remove it if it is left from an earlier attempt`);
+        if (liveVolumes.has(v) && v !== swagConfigVolume(stack) && !deployed) refusals.push(`name clash: the volume ${v} exists already; the program's member would start on its content. Remove it if it is left from an earlier attempt`);
     }
     // Secrets: `<logical>_<hash8>` not made by the program.
     const logical = new Set(target.secretLogicalNames);
@@ -168,7 +169,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
         steps.push({ phase: "mongodb", action: `rs.add() ${members("mongodb")} (started with the adopted keyfile) to the running replica set; after their initial sync, rs.stepDown() and rs.remove() ${legacy.mongodb.join(", ")}`, rollback: "rs.remove() the new members while a legacy member remains" });
     }
     if (has("etcd")) steps.push({ phase: "etcd", action: `copy APISIX's keys (/apisix) from ${legacy.etcd.join(", ")} into ${members("etcd")}`, rollback: "APISIX points back at the legacy etcd" });
-    if (has("swag")) steps.push({ phase: "swag", action: `copy the certificate volume of ${legacy.swag.join(", ")} into ${target.volumes.find((v) => /swag-config$/.test(v)) ?? "the program's swag-config volume"}`, rollback: "the legacy volume is untouched" });
+    if (has("swag")) steps.push({ phase: "swag", action: `copy the certificate volume of ${legacy.swag.join(", ")} into ${swagConfigVolume(stack)}`, rollback: "the legacy volume is untouched" });
     if (legacy.import?.length) notes.push(`adopted by name with pulumi import (docs/runbook.md): ${legacy.import.join(", ")}`);
     const retired = Object.entries(legacy).filter(([p]) => p !== "import" && p !== "swag").flatMap(([, v]) => v);
     steps.push({ phase: "retire", action: `remove ${retired.length ? retired.join(", ") : "nothing"}, their volumes, and the legacy secrets no service mounts (tools/adoption/retire-legacy-secrets.sh --apply)`, rollback: "none: this is the last phase" });

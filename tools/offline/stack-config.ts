@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 import * as YAML from "yaml";
-import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, RawSettings, SECRET_SPECS, parseRawValue } from "../../components/config";
+import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, RawSettings, SECRET_SPECS, Settings, parseRawValue, validateSettings } from "../../components/config";
 import { REPO_ROOT } from "./engine";
 
 export interface SecretStatus {
@@ -188,6 +188,20 @@ export function readStackConfig(stack: string, overrides: Record<string, unknown
         return { key: full, required, state: isSet ? "set" : required ? "missing" : "optional", description: spec.description };
     });
     return { stack, file, config, secretKeys: secretKeys.sort(), secrets };
+}
+
+/**
+ * The validated settings of a stack's config, as the program reads them (defaults applied); throws the program's
+ * ConfigError, naming every problem, when the config is invalid.
+ */
+export function settingsOf(cfg: Pick<OfflineStackConfig, "config" | "secretKeys">): Settings {
+    const raw: RawSettings = {};
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    for (const [key, value] of Object.entries(cfg.config)) if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = parseRawValue(value);
+    const secretKeys = new Set(cfg.secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
+    const { settings, problems } = validateSettings(raw, secretKeys);
+    if (!settings) throw new ConfigError(problems);
+    return settings;
 }
 
 /** The project's name from Pulumi.yaml: the namespace of a config key written without one. */

@@ -7,7 +7,7 @@
 #   SOURCE_DIR      SWAG_CERT_DIR on the StorageBox (/mnt/storagebox/ssl); only read, except LOCK_DIR and
 #                   REPORT_DIR below it (<dir>/.distributor/), which all nodes share
 #   TARGET_DIR      this node's ssl dir (paths.nodeSslDir, /opt/iklimco/ssl, mounted here)
-#   DOMAIN          files are STAR.<domain>.full.crt and STAR.<domain>_key.pem in both directories
+#   CERT_FILE_NAME, KEY_FILE_NAME   the pair's file names in both directories (STAR.<domain>.full.crt, STAR.<domain>_key.pem)
 #   NODE_NAME       this node's hostname (the service sets it to {{.Node.Hostname}})
 #   VAULT_MEMBERS   "node=service=host:port ..." for every Vault member, in member order
 #   LOCK_DIR        the restart lock, a directory on the StorageBox shared by all nodes
@@ -40,29 +40,28 @@ command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
 # shellcheck source=components/certs/scripts/common.sh
 command -v pair_hash >/dev/null 2>&1 || . "$(dirname "$0")/common.sh"
 LOG_NAME=cert-distributor
-: "${SOURCE_DIR:?SOURCE_DIR is required}" "${TARGET_DIR:?TARGET_DIR is required}" "${DOMAIN:?DOMAIN is required}"
+: "${SOURCE_DIR:?SOURCE_DIR is required}" "${TARGET_DIR:?TARGET_DIR is required}"
+: "${CERT_FILE_NAME:?CERT_FILE_NAME is required}" "${KEY_FILE_NAME:?KEY_FILE_NAME is required}"
 : "${NODE_NAME:?NODE_NAME is required}" "${LOCK_DIR:?LOCK_DIR is required}"
 INTERVAL=${INTERVAL:-30}
 RESTART_TIMEOUT=${RESTART_TIMEOUT:-300}
 PEERS_TIMEOUT=${PEERS_TIMEOUT:-120}
 LOCK_TIMEOUT=${LOCK_TIMEOUT:-600}
 LOCK_STALE=${LOCK_STALE:-900}
-CERT_NAME="STAR.$DOMAIN.full.crt"
-KEY_NAME="STAR.${DOMAIN}_key.pem"
 # Who holds the restart lock: node, container and process, unique even for two tasks on one node.
 HOLDER="$NODE_NAME/$(hostname)/$$"
 
 # 1. Sync: StorageBox pair -> this node's ssl dir, by content, checked, atomically. Returns 0 when the node
 #    dir holds a usable pair afterwards (changed or not), 2 when there is nothing usable to sync yet.
 sync_pair() {
-    src_cert="$SOURCE_DIR/$CERT_NAME" src_key="$SOURCE_DIR/$KEY_NAME"
+    src_cert="$SOURCE_DIR/$CERT_FILE_NAME" src_key="$SOURCE_DIR/$KEY_FILE_NAME"
     if [ ! -e "$src_cert" ] || [ ! -e "$src_key" ]; then
-        note "waiting for $CERT_NAME and $KEY_NAME in $SOURCE_DIR"
+        note "waiting for $CERT_FILE_NAME and $KEY_FILE_NAME in $SOURCE_DIR"
         return 2
     fi
     snap=$(snapshot_pair "$src_cert" "$src_key") || { note "cannot read $SOURCE_DIR"; return 2; }
     new=$(pair_hash "$snap/cert" "$snap/key")
-    if [ "$new" = "$(pair_hash "$TARGET_DIR/$CERT_NAME" "$TARGET_DIR/$KEY_NAME")" ]; then
+    if [ "$new" = "$(pair_hash "$TARGET_DIR/$CERT_FILE_NAME" "$TARGET_DIR/$KEY_FILE_NAME")" ]; then
         rm -rf "$snap"
         return 0
     fi
@@ -71,11 +70,11 @@ sync_pair() {
     problem=$(pair_problem "$snap/cert" "$snap/key")
     if [ -n "$problem" ]; then
         rm -rf "$snap"
-        note "not syncing the StorageBox pair: $(echo "$problem" | sed "s#$snap/cert#$CERT_NAME#; s#$snap/key#$KEY_NAME#")"
+        note "not syncing the StorageBox pair: $(echo "$problem" | sed "s#$snap/cert#$CERT_FILE_NAME#; s#$snap/key#$KEY_FILE_NAME#")"
         return 2
     fi
-    publish_pair "$snap/cert" "$snap/key" "$TARGET_DIR" "$CERT_NAME" "$KEY_NAME" "${KEY_OWNER:-}" || { rm -rf "$snap"; note "could not write to $TARGET_DIR"; return 1; }
-    say "synced $CERT_NAME to $TARGET_DIR on $NODE_NAME (notAfter=$(cert_not_after "$snap/cert"), sha256 fingerprint=$(cert_fingerprint "$snap/cert"))"
+    publish_pair "$snap/cert" "$snap/key" "$TARGET_DIR" "$CERT_FILE_NAME" "$KEY_FILE_NAME" "${KEY_OWNER:-}" || { rm -rf "$snap"; note "could not write to $TARGET_DIR"; return 1; }
+    say "synced $CERT_FILE_NAME to $TARGET_DIR on $NODE_NAME (notAfter=$(cert_not_after "$snap/cert"), sha256 fingerprint=$(cert_fingerprint "$snap/cert"))"
     rm -rf "$snap"
     return 0
 }
@@ -86,8 +85,8 @@ report() {
     mkdir -p "$REPORT_DIR" 2>/dev/null || return 0
     _r="$REPORT_DIR/.$NODE_NAME.tmp.$$"
     {
-        echo "fingerprint=$(cert_fingerprint "$TARGET_DIR/$CERT_NAME")"
-        echo "notAfter=$(cert_not_after "$TARGET_DIR/$CERT_NAME")"
+        echo "fingerprint=$(cert_fingerprint "$TARGET_DIR/$CERT_FILE_NAME")"
+        echo "notAfter=$(cert_not_after "$TARGET_DIR/$CERT_FILE_NAME")"
         echo "updated=$(date +%s)"
     } > "$_r" 2>/dev/null || { rm -f "$_r"; return 0; }
     mv -f "$_r" "$REPORT_DIR/$NODE_NAME" 2>/dev/null || rm -f "$_r"
@@ -156,7 +155,7 @@ restart_settled() {
 # 3. Restart this node's member(s) if they serve something else than the node's file.
 reconcile_members() {
     _rc=0
-    want=$(cert_fingerprint "$TARGET_DIR/$CERT_NAME")
+    want=$(cert_fingerprint "$TARGET_DIR/$CERT_FILE_NAME")
     [ -n "$want" ] || return 0
     for m in ${VAULT_MEMBERS:-}; do
         node=${m%%=*} rest=${m#*=}

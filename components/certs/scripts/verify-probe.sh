@@ -5,7 +5,7 @@
 # (as that node's cert-distributor reports it in /certs/.distributor/nodes/<node>) and with the published certificate,
 # and checks the member is unsealed. Prints one line per member and exits 1 if anything is wrong.
 #
-# Environment: DOMAIN, VAULT_MEMBERS ("node=service=host:port ..."), REPORT_MAX_AGE (seconds, default 900),
+# Environment: CERT_FILE_NAME (the published certificate's file name), VAULT_MEMBERS ("node=service=host:port ..."), REPORT_MAX_AGE (seconds, default 900),
 #   TLS_SERVER_NAME, PROBE_TIMEOUT, EXPECT_NOT_AFTER (optional: the notAfter every member must serve),
 #   CERTS_DIR (where SWAG_CERT_DIR is mounted, /certs)
 # shellcheck source=components/shell/lib.sh
@@ -13,16 +13,16 @@ command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
 # shellcheck source=components/certs/scripts/common.sh
 command -v pair_hash >/dev/null 2>&1 || . "$(dirname "$0")/common.sh"
 LOG_NAME=cert-verify
-: "${DOMAIN:?}" "${VAULT_MEMBERS:?}"
+: "${CERT_FILE_NAME:?}" "${VAULT_MEMBERS:?}"
 REPORT_MAX_AGE=${REPORT_MAX_AGE:-900}
 CERTS_DIR=${CERTS_DIR:-/certs}
-published="$CERTS_DIR/STAR.$DOMAIN.full.crt"
+published="$CERTS_DIR/$CERT_FILE_NAME"
 pub_fp=$(cert_fingerprint "$published")
 pub_na=$(cert_not_after "$published")
 failed=0
 bad() { say "FAIL: $*"; failed=1; }
-[ -n "$pub_fp" ] || bad "no published certificate at SWAG_CERT_DIR/STAR.$DOMAIN.full.crt"
-[ -z "$pub_fp" ] || say "published: STAR.$DOMAIN.full.crt notAfter=$pub_na fingerprint=$pub_fp"
+[ -n "$pub_fp" ] || bad "no published certificate at SWAG_CERT_DIR/$CERT_FILE_NAME"
+[ -z "$pub_fp" ] || say "published: $CERT_FILE_NAME notAfter=$pub_na fingerprint=$pub_fp"
 for m in $VAULT_MEMBERS; do
     node=${m%%=*} rest=${m#*=}
     svc=${rest%%=*} addr=${rest#*=}

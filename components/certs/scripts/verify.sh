@@ -12,7 +12,7 @@
 #   VAULT_MEMBERS      "node=service=host:port ..." (iklimco-1=iklimco_vault-1=vault-1:8200 ...)
 #   NETWORK            the attachable overlay the members are on (iklimco-net)
 #   SWAG_CERT_DIR      the published certificate and the distributors' reports (<dir>/.distributor/nodes/<node>)
-#   DOMAIN, CERT_TOOLS_IMAGE, TLS_SERVER_NAME; optional EXPECT_NOT_AFTER, REPORT_MAX_AGE, PROBE_TIMEOUT
+#   CERT_FILE_NAME (the published certificate's file name), CERT_TOOLS_IMAGE, TLS_SERVER_NAME; optional EXPECT_NOT_AFTER, REPORT_MAX_AGE, PROBE_TIMEOUT
 #   WAIT               seconds to keep re-checking until everything passes (default 0: check once); the
 #                      deploy uses it to wait for the distributors' rolling restart after a renewal
 #   CHECK_SCRIPT       verify-probe.sh as shipped, its libraries bundled (when this file is not run from its directory)
@@ -21,7 +21,7 @@ set -uo pipefail
 command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
 LOG_NAME=cert-verify
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-: "${RELOADER_SERVICE:?}" "${DISTRIBUTOR_SERVICE:?}" "${VAULT_MEMBERS:?}" "${NETWORK:?}" "${SWAG_CERT_DIR:?}" "${DOMAIN:?}" "${CERT_TOOLS_IMAGE:?}"
+: "${RELOADER_SERVICE:?}" "${DISTRIBUTOR_SERVICE:?}" "${VAULT_MEMBERS:?}" "${NETWORK:?}" "${SWAG_CERT_DIR:?}" "${CERT_FILE_NAME:?}" "${CERT_TOOLS_IMAGE:?}"
 
 # Running: every task the service wants is running (replicated n/n, global one per eligible node).
 running() {
@@ -50,7 +50,7 @@ check() {
     # The TLS checks run on the overlay, where the members' names resolve; the script goes in on stdin.
     printf '%s\n' "$probe" |
         timeout 300 docker run --rm -i --network "$NETWORK" -v "$SWAG_CERT_DIR:/certs:ro" \
-            -e DOMAIN -e VAULT_MEMBERS -e TLS_SERVER_NAME -e EXPECT_NOT_AFTER -e REPORT_MAX_AGE -e PROBE_TIMEOUT \
+            -e CERT_FILE_NAME -e VAULT_MEMBERS -e TLS_SERVER_NAME -e EXPECT_NOT_AFTER -e REPORT_MAX_AGE -e PROBE_TIMEOUT \
             "$CERT_TOOLS_IMAGE" sh -s || failed=1
     return "$failed"
 }

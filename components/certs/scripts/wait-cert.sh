@@ -3,17 +3,19 @@
 # the key is the certificate's, it has not expired, and it names *.<domain>. Exits 0 then, or 1 naming what
 # was awaited and the last thing found wrong. Read-only: it never changes anything, so it is safe to re-run.
 #
-# Environment: CERT_DIR (SWAG_CERT_DIR as seen here), DOMAIN, TIMEOUT (seconds, default 600), POLL (default 5)
+# Environment: CERT_DIR (SWAG_CERT_DIR as seen here), CERT_FILE_NAME and KEY_FILE_NAME (the pair's file names there),
+#   DOMAIN (the certificate must name *.<domain>), TIMEOUT (seconds, default 600), POLL (default 5)
 # shellcheck source=components/shell/lib.sh
 command -v wait_until >/dev/null 2>&1 || . "$(dirname "$0")/../../shell/lib.sh"
 # shellcheck source=components/certs/scripts/common.sh
 command -v pair_hash >/dev/null 2>&1 || . "$(dirname "$0")/common.sh"
 LOG_NAME=step-20
 : "${CERT_DIR:?CERT_DIR is required}" "${DOMAIN:?DOMAIN is required}"
+: "${CERT_FILE_NAME:?CERT_FILE_NAME is required}" "${KEY_FILE_NAME:?KEY_FILE_NAME is required}"
 TIMEOUT=${TIMEOUT:-600}
 POLL=${POLL:-5}
-cert="$CERT_DIR/STAR.$DOMAIN.full.crt"
-key="$CERT_DIR/STAR.${DOMAIN}_key.pem"
+cert="$CERT_DIR/$CERT_FILE_NAME"
+key="$CERT_DIR/$KEY_FILE_NAME"
 
 cert_problem() {
     _p=$(pair_problem "$cert" "$key")

@@ -8,14 +8,15 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { certFileNames, composedScript } from "../../../components/certs";
+import { composedScript } from "../../../components/certs";
+import { certificateFiles } from "../../../components/naming";
 import { FAKE_DOCKER } from "../../support/init-jobs";
 import { TestCert, makeCert } from "../../support/certs";
 import { runProcess, sleep } from "../../support/process";
 import { freePort } from "../../support/ports";
 
 const DOMAIN = "iklim.test";
-const { cert: CERT, key: KEY } = certFileNames(DOMAIN);
+const { cert: CERT, key: KEY } = certificateFiles(DOMAIN);
 
 
 async function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; out: string }> {
@@ -63,7 +64,8 @@ describe("cert-distributor restarts (real sh, openssl s_server members; a fake d
             ONCE: "1",
             SOURCE_DIR: box,
             TARGET_DIR: members.find((m) => m.node === node)!.dir,
-            DOMAIN,
+            CERT_FILE_NAME: CERT,
+            KEY_FILE_NAME: KEY,
             NODE_NAME: node,
             VAULT_MEMBERS: membersEnv(),
             LOCK_DIR: path.join(box, ".distributor", "restart.lock"),
@@ -176,7 +178,7 @@ describe("cert-distributor restarts (real sh, openssl s_server members; a fake d
             runAsync("sh", ["-c", composedScript("verify-probe"), "cert-verify"], {
                 PATH: process.env.PATH,
                 CERTS_DIR: box,
-                DOMAIN,
+                CERT_FILE_NAME: CERT,
                 VAULT_MEMBERS: membersEnv(),
                 PROBE_TIMEOUT: "5",
                 ...extra,

@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import { shippedScript } from "../../../components/shell";
 import { ServiceSpec } from "../../../components/swarm";
-import { SCRIPTS_DIR, certFileNames, composedScript, distributorSpec, readScript, reloaderSpec } from "../../../components/certs";
+import { SCRIPTS_DIR, composedScript, distributorSpec, readScript, reloaderSpec } from "../../../components/certs";
+import { certificateFiles } from "../../../components/naming";
 import { RUNNER, scriptStdin } from "../../../components/swarm";
 import { ensureCertToolsImage } from "../../support/cert-tools-image";
 import { ensureContractImage } from "../../support/contract-images";
@@ -25,7 +26,7 @@ const VOLUME = `${P}_swag-config`;
 const VAULT = `${P}_vault-1`;
 const RELOADER = `${P}_cert-reloader`;
 const DISTRIBUTOR = `${P}_cert-distributor`;
-const { cert: CERT, key: KEY } = certFileNames(DOMAIN);
+const { cert: CERT, key: KEY } = certificateFiles(DOMAIN);
 
 /** `docker service create` from a ServiceSpec as the service builder would declare it. */
 function createService(spec: ServiceSpec, overrides: { constraints?: string[] } = {}): void {
@@ -132,7 +133,7 @@ describe("certificate flow end to end on a real swarm (tcerts)", function () {
                 VAULT_MEMBERS: members,
                 NETWORK: NET,
                 SWAG_CERT_DIR: box,
-                DOMAIN,
+                CERT_FILE_NAME: CERT,
                 CERT_TOOLS_IMAGE: image,
                 TLS_SERVER_NAME: `vault.${DOMAIN}`,
                 EXPECT_NOT_AFTER: expectNotAfter,
@@ -207,7 +208,7 @@ describe("certificate flow end to end on a real swarm (tcerts)", function () {
         await waitForService(RELOADER, 120_000);
         // Step 20 exactly as the manager command runs it (RUNNER + stdin), against the reloader's output.
         const step20 = spawnSync("bash", ["-c", RUNNER([])], {
-            input: scriptStdin(readScript("step20.sh"), { CERT_TOOLS_IMAGE: image, CHECK_SCRIPT: composedScript("wait-cert"), SWAG_CERT_DIR: box, DOMAIN, TIMEOUT: "120" }),
+            input: scriptStdin(readScript("step20.sh"), { CERT_TOOLS_IMAGE: image, CHECK_SCRIPT: composedScript("wait-cert"), SWAG_CERT_DIR: box, DOMAIN, CERT_FILE_NAME: CERT, KEY_FILE_NAME: KEY, TIMEOUT: "120" }),
             encoding: "utf8",
             timeout: 400_000,
         });

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { composedScript, readScript } from "../../../components/certs/scripts";
+import { certificateFilesEnv } from "../../../components/naming";
 import { RUNNER, scriptStdin } from "../../../components/swarm";
 import { TLS_PLACEHOLDER_SCRIPT } from "../../../components/vault/tls-placeholder";
 import { ensureContractImage } from "../../support/contract-images";
@@ -33,6 +34,7 @@ describe("certificates.mode self-signed (step 20 without public DNS)", function 
                 CHECK_SCRIPT: composedScript("wait-cert"),
                 SWAG_CERT_DIR: dir,
                 DOMAIN,
+                ...certificateFilesEnv(DOMAIN),
                 TIMEOUT: "60",
                 SELF_SIGNED_SCRIPT: TLS_PLACEHOLDER_SCRIPT,
                 CERT_NAME: `vault.${DOMAIN}`,
@@ -43,7 +45,7 @@ describe("certificates.mode self-signed (step 20 without public DNS)", function 
     it("creates a pair naming *.<domain> that step 20 accepts, and leaves it untouched on the next run", () => {
         const first = step20();
         expect(first.status, first.stdout + first.stderr).to.equal(0);
-        const crt = path.join(dir, `STAR.${DOMAIN}.full.crt`);
+        const crt = path.join(dir, certificateFilesEnv(DOMAIN).CERT_FILE_NAME);
         const san = spawnSync("openssl", ["x509", "-in", crt, "-noout", "-ext", "subjectAltName"], { encoding: "utf8" }).stdout;
         expect(san).to.include(`DNS:*.${DOMAIN}`);
         const before = fs.readFileSync(crt);

@@ -19,7 +19,8 @@ import * as YAML from "yaml";
 import { BACKUP_POLICY, BACKUP_POLICY_HCL } from "../../../components/backup";
 import { Settings } from "../../../components/config";
 import { ENTRYPOINT } from "../../../components/vault/bootstrap";
-import { certFiles, vaultMembers } from "../../../components/vault/members";
+import { certificateFiles } from "../../../components/naming";
+import { vaultMembers } from "../../../components/vault/members";
 import { serverConfigJson } from "../../../components/vault/server-config";
 import { composeText } from "../../../components/swarm/stack-file";
 import { stackFilesOf } from "../../../tools/offline/compose";
@@ -79,8 +80,8 @@ describe("Vault backup service on the real swarm: an empty StorageBox, converged
         fs.mkdirSync(nodeSsl);
         const ca = makeCa(path.join(dir, "ca"));
         const { cert, key } = ca.issue("vault", ["vault.iklim.co", "vault-1", "localhost"]);
-        fs.copyFileSync(cert, path.join(nodeSsl, certFiles("iklim.co").crt));
-        fs.copyFileSync(key, path.join(nodeSsl, certFiles("iklim.co").key));
+        fs.copyFileSync(cert, path.join(nodeSsl, certificateFiles("iklim.co").cert));
+        fs.copyFileSync(key, path.join(nodeSsl, certificateFiles("iklim.co").key));
 
         // The program, for a one-node stack on this swarm, on that StorageBox, snapshotting every minute.
         const prod = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")).config;

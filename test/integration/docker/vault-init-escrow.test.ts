@@ -11,10 +11,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ENTRYPOINT, initCredentials, initEscrowName } from "../../../components/vault/bootstrap";
+import { certificateFiles, initEscrowName } from "../../../components/naming";
+import { ENTRYPOINT, initCredentials } from "../../../components/vault/bootstrap";
 import { Settings } from "../../../components/config";
 import { shippedScript } from "../../../components/shell";
-import { certFiles, vaultMembers } from "../../../components/vault/members";
+import { vaultMembers } from "../../../components/vault/members";
 import { serverConfigJson } from "../../../components/vault/server-config";
 import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep } from "../../support/docker";
 import { makeCa, openbaoAvailable } from "../../support/openbao";
@@ -55,8 +56,8 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
         const ca = makeCa(path.join(dir, "ca"));
         const { cert, key } = ca.issue("vault", [`vault.${DOMAIN}`, "vault-1", "localhost"]);
         fs.mkdirSync(path.join(dir, "ssl"));
-        fs.copyFileSync(cert, path.join(dir, "ssl", certFiles(DOMAIN).crt));
-        fs.copyFileSync(key, path.join(dir, "ssl", certFiles(DOMAIN).key));
+        fs.copyFileSync(cert, path.join(dir, "ssl", certificateFiles(DOMAIN).cert));
+        fs.copyFileSync(key, path.join(dir, "ssl", certificateFiles(DOMAIN).key));
         fs.chmodSync(path.join(dir, "ssl"), 0o755);
         // The program's own config renderer, for a one-member stack named P.
         const cfg = { stackName: P, domain: DOMAIN, vault: {}, nodes: [{ name: node, labels: ["vault"] }] } as unknown as Settings;
@@ -91,6 +92,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
             SERVER_CONFIG_JSON: serverConf,
             ENTRYPOINT_SCRIPT: ENTRYPOINT,
             ESCROW_KEY: escrowKey,
+            ESCROW_NAME: escrow,
             ...extra,
         };
     }

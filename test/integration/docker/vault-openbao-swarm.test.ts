@@ -18,7 +18,8 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ServiceSpec } from "../../../components/swarm";
-import { certFileNames, distributorSpec } from "../../../components/certs";
+import { distributorSpec } from "../../../components/certs";
+import { certificateFiles } from "../../../components/naming";
 import { stackFilesOf, stackFileText } from "../../../tools/offline/compose";
 import { evaluateStack } from "../../harness";
 import { ensureCertToolsImage } from "../../support/cert-tools-image";
@@ -35,7 +36,7 @@ const DOMAIN = "iklim.co";
 const HOST = `vault.${DOMAIN}`;
 const MEMBERS = ["vault-1", "vault-2", "vault-3"];
 const DISTRIBUTOR = `${P}_cert-distributor`;
-const { cert: CERT, key: KEY } = certFileNames(DOMAIN);
+const { cert: CERT, key: KEY } = certificateFiles(DOMAIN);
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

@@ -7,11 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { composedScript, CertScript } from "../../../components/certs/scripts";
+import { SWAG_LIVE_FILES, certificateFiles } from "../../../components/naming";
 import { TestCert, makeCert } from "../../support/certs";
 
 const DOMAIN = "iklim.test";
-const CERT = `STAR.${DOMAIN}.full.crt`;
-const KEY = `STAR.${DOMAIN}_key.pem`;
+const { cert: CERT, key: KEY } = certificateFiles(DOMAIN);
+const FILES = { CERT_FILE_NAME: CERT, KEY_FILE_NAME: KEY };
 
 function run(name: CertScript, env: Record<string, string>, timeoutMs = 30_000) {
     const r = spawnSync("sh", ["-c", composedScript(name), name], {
@@ -60,7 +61,7 @@ describe("certificate scripts (real sh and openssl)", function () {
         box = path.join(root, "storagebox", "ssl");
     });
 
-    const reload = () => run("reloader", { SOURCE_DIR: live, TARGET_DIR: box, DOMAIN });
+    const reload = () => run("reloader", { SOURCE_DIR: live, SWAG_CERT_FILE_NAME: SWAG_LIVE_FILES.cert, SWAG_KEY_FILE_NAME: SWAG_LIVE_FILES.key, TARGET_DIR: box, ...FILES });
 
     describe("cert-reloader", () => {
         it("publishes the current certificate on start when the target is missing: full chain, key 0600, one log line", () => {
@@ -155,7 +156,7 @@ describe("certificate scripts (real sh and openssl)", function () {
             run("distributor", {
                 SOURCE_DIR: box,
                 TARGET_DIR: node,
-                DOMAIN,
+                ...FILES,
                 NODE_NAME: "node-a",
                 VAULT_MEMBERS: "",
                 LOCK_DIR: path.join(box, ".distributor", "restart.lock"),
@@ -203,7 +204,7 @@ describe("certificate scripts (real sh and openssl)", function () {
     });
 
     describe("step 20 wait (wait-cert.sh)", () => {
-        const wait = (timeout: string) => run("wait-cert", { CERT_DIR: box, DOMAIN, TIMEOUT: timeout, POLL: "1" });
+        const wait = (timeout: string) => run("wait-cert", { CERT_DIR: box, DOMAIN, ...FILES, TIMEOUT: timeout, POLL: "1" });
 
         it("fails after its bound with an error naming what it waited for", () => {
             const started = Date.now();

@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Settings } from "../../../components/config";
-import { certFiles, vaultMembers } from "../../../components/vault/members";
+import { certificateFiles } from "../../../components/naming";
+import { vaultMembers } from "../../../components/vault/members";
 import { VaultServerConfig, renderServerConfig, serverConfig } from "../../../components/vault/server-config";
 import { BUSYBOX, busyboxPath } from "../../support/busybox-env";
 import { ApiResponse, TestCa, makeCa, openbaoAvailable, vaultApi, vaultNameDir } from "../../support/openbao";
@@ -61,9 +62,9 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
         ca = makeCa(path.join(dir, "ca"));
         // The node's ssl directory, as the cert-reloader/step 10 fill it: the wildcard pair under its published names.
         const { cert, key } = ca.issue("member", ["localhost", `vault.${DOMAIN}`, "127.0.0.1"]);
-        const names = certFiles(DOMAIN);
+        const names = certificateFiles(DOMAIN);
         fs.mkdirSync(path.join(dir, "certs"));
-        fs.copyFileSync(cert, path.join(dir, "certs", names.crt));
+        fs.copyFileSync(cert, path.join(dir, "certs", names.cert));
         fs.copyFileSync(key, path.join(dir, "certs", names.key));
         apiPort = await freePort();
         clusterPort = await freePort();
@@ -88,7 +89,7 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
      * temp dirs. Every key the program sets reaches the real server.
      */
     function memberConfig(members = 1): VaultServerConfig {
-        const names = certFiles(DOMAIN);
+        const names = certificateFiles(DOMAIN);
         const cfg = { stackName: "tvault-ep", domain: DOMAIN, vault: {}, nodes: Array.from({ length: members }, (_, i) => ({ name: `node-${i + 1}`, labels: ["vault"] })) } as unknown as Settings;
         const all = vaultMembers(cfg);
         const conf = serverConfig(cfg, all[0], all);
@@ -100,7 +101,7 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
                 raft: {
                     ...conf.storage.raft,
                     path: path.join(dir, "data"),
-                    ...(conf.storage.raft.retry_join ? { retry_join: conf.storage.raft.retry_join.map((j) => ({ ...j, leader_ca_cert_file: path.join(dir, "tls", names.crt) })) } : {}),
+                    ...(conf.storage.raft.retry_join ? { retry_join: conf.storage.raft.retry_join.map((j) => ({ ...j, leader_ca_cert_file: path.join(dir, "tls", names.cert) })) } : {}),
                 },
             },
             listener: {
@@ -108,7 +109,7 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
                     ...conf.listener.tcp,
                     address: `127.0.0.1:${apiPort}`,
                     cluster_address: `127.0.0.1:${clusterPort}`,
-                    tls_cert_file: path.join(dir, "tls", names.crt),
+                    tls_cert_file: path.join(dir, "tls", names.cert),
                     tls_key_file: path.join(dir, "tls", names.key),
                 },
             },
@@ -197,7 +198,7 @@ describe("vault entrypoint retry-unseal loop: real process, real server over TLS
         const written = JSON.parse(fs.readFileSync(path.join(dir, "config", "vault.json"), "utf8")) as VaultServerConfig;
         expect(written, "the config file is the rendered JSON").to.deep.equal(memberConfig());
         expect(r.output(), "every key is one the server knows, except disable_mlock (docs/vault-openbao.md)").to.not.match(/unknown or unsupported field (?!disable_mlock)/);
-        expect(fs.readdirSync(path.join(dir, "tls")).sort(), "the certificate pair copied for the server").to.deep.equal(Object.values(certFiles(DOMAIN)).sort());
+        expect(fs.readdirSync(path.join(dir, "tls")).sort(), "the certificate pair copied for the server").to.deep.equal(Object.values(certificateFiles(DOMAIN)).sort());
         neverPrinted(r, key, root);
         const work = fs.readdirSync(dir).filter((f) => f.startsWith("vault-entrypoint."));
         expect(work.flatMap((d) => fs.readdirSync(path.join(dir, d))), "no request body (holding the key) is left behind").to.not.include("body");

@@ -4,14 +4,14 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { certificateFiles } from "../../../components/naming";
 
 const SCRIPT = path.join(__dirname, "..", "..", "..", "components", "vault", "tls-placeholder.sh");
 const DOMAIN = "iklim.co";
-const CRT = `STAR.${DOMAIN}.full.crt`;
-const KEY = `STAR.${DOMAIN}_key.pem`;
+const { cert: CRT, key: KEY } = certificateFiles(DOMAIN);
 
 function run(env: Record<string, string>) {
-    return spawnSync("sh", [SCRIPT], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", DOMAIN, CERT_NAME: "vault.iklim.co", ...env }, encoding: "utf8", timeout: 60_000 });
+    return spawnSync("sh", [SCRIPT], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", DOMAIN, CERT_FILE_NAME: CRT, KEY_FILE_NAME: KEY, CERT_NAME: "vault.iklim.co", ...env }, encoding: "utf8", timeout: 60_000 });
 }
 
 const openssl = (args: string[], input?: string) => execFileSync("openssl", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
