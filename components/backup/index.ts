@@ -44,7 +44,7 @@ export function schedulePeriodSeconds(schedule: string): number {
 }
 
 export interface VaultBackupArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "docker" | "domain" | "images" | "network" | "nodes" | "paths" | "registry" | "secrets" | "stackName" | "vault">;
     swarm: SwarmFoundation;
     /** The Vault provider and AppRole mount of the Vault configuration (components/vault/access.ts). */
     vaultProvider: vault.Provider;

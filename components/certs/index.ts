@@ -182,7 +182,7 @@ export function distributorSpec(p: DistributorParams): ServiceSpec {
 }
 
 export interface CertFlowArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "certificates" | "docker" | "domain" | "images" | "nodes" | "paths" | "secrets" | "stackName" | "vault">;
     swarm: SwarmFoundation;
     swag?: {
         /** The SWAG service: the reloader starts after it (it reads what SWAG obtains). */

@@ -20,7 +20,7 @@ export interface DnsRecordsArgs {
      * The validated stack config. Only non-secret settings are read: the GoDaddy credentials reach the
      * provider from the stack config directly (components/dns/godaddy.ts), never through this component.
      */
-    config: Settings;
+    config: Pick<Settings, "dns" | "domain" | "nodes" | "vault">;
     /** What must be serving before any record points at the edge: the SWAG service (and its certificate wait). */
     after: pulumi.Resource[];
     /**
@@ -36,7 +36,7 @@ export interface DnsRecordsArgs {
 }
 
 /** The addresses the records point at: the edge nodes' public IPs, sorted and unique (config order is irrelevant). */
-export function edgeAddresses(config: Settings): string[] {
+export function edgeAddresses(config: Pick<Settings, "nodes">): string[] {
     return [...new Set(nodesWithLabel(config, "edge").map((n) => n.publicIp))].sort();
 }
 

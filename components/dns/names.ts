@@ -13,17 +13,17 @@ export interface DnsNames {
 }
 
 /** The label of Vault's public record (`vault`), when the runner reaches Vault by its public name. */
-export function vaultRecordLabel(cfg: Settings): string | undefined {
+export function vaultRecordLabel(cfg: Pick<Settings, "dns" | "domain" | "vault">): string | undefined {
     if (cfg.dns.provider === "none" || cfg.vault.runnerAccess !== "public") return undefined;
     return vaultHostname(cfg).slice(0, -cfg.domain.length - 1);
 }
 
 /** The public IPs of the nodes labelled vault: each Vault member publishes its port on its own node. */
-export function vaultAddresses(cfg: Settings): string[] {
+export function vaultAddresses(cfg: Pick<Settings, "nodes">): string[] {
     return [...new Set(nodesWithLabel(cfg, "vault").map((n) => n.publicIp))].sort();
 }
 
-export function dnsNames(cfg: Settings, edge: string[]): DnsNames {
+export function dnsNames(cfg: Pick<Settings, "dns" | "domain" | "vault" | "nodes">, edge: string[]): DnsNames {
     const names: DnsNames = { public: {}, notPublic: {} };
     const vault = vaultHostname(cfg);
     const overlay = "on the overlay every Vault member answers to it (a network alias)";

@@ -21,6 +21,7 @@ import { SwagServices, declareSwag } from "./swag";
 export { INFRA_USERS, InfraSecrets } from "./secrets";
 
 export interface InfraDbArgs {
+    /** The whole validated config: the infra/DB layer declares a service from nearly every part of it. */
     config: PlatformConfig;
     /** The foundation's service builder (`SwarmFoundation.services`): provider, overlay and house defaults. */
     services: ServiceBuilder;

@@ -9,7 +9,7 @@ import { PLATFORM_SECRETS } from "../naming";
 import { VersionedSecret, generatedSecret } from "../swarm";
 
 export interface InfraSecretsArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "secrets">;
     provider: docker.Provider;
 }
 

@@ -117,7 +117,7 @@ export function renderProxyConf(name: string, domain: string, route: SwagRoute):
 }
 
 /** Every file of step 9, in a stable order. Records without a route (not served by this stack) get none. */
-export function swagFiles(cfg: PlatformConfig): SwagFile[] {
+export function swagFiles(cfg: Pick<PlatformConfig, "dns" | "domain" | "paths" | "secrets">): SwagFile[] {
     const files: SwagFile[] = [];
     if (cfg.dns.provider === "godaddy") {
         const key = cfg.secrets.godaddyKey;

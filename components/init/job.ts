@@ -11,4 +11,4 @@ export interface JobBase {
 }
 
 /** The outer bound of a job: its own bounded wait plus time to do the work. */
-export const jobTimeout = (cfg: PlatformConfig) => cfg.init.waitSeconds + 300;
+export const jobTimeout = (cfg: Pick<PlatformConfig, "init">) => cfg.init.waitSeconds + 300;

@@ -13,7 +13,7 @@ import { ServicePasswordKind, postgresRoleName, servicePasswordSecret } from "..
 import { scramVerifier } from "./render";
 
 export interface ServiceCredentialsArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "microservices">;
     provider: docker.Provider;
     /**
      * Passwords a running platform already uses, by microservice (adoption): these win over generated ones.

@@ -14,7 +14,7 @@ export * from "./secret";
 export * from "./service";
 
 export interface SwarmFoundationArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "docker" | "network" | "registry" | "secrets" | "stackName">;
 }
 
 export class SwarmFoundation extends pulumi.ComponentResource {

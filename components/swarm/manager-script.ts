@@ -11,8 +11,13 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 
+/** What a manager script reads of the config: how to reach the manager (`docker.host`, the SSH key). */
+export type ManagerConfig = Pick<PlatformConfig, "docker" | "secrets">;
+/** What the registry login reads of the config. */
+export type RegistryConfig = Pick<PlatformConfig, "registry" | "secrets">;
+
 export interface ManagerScriptArgs {
-    config: PlatformConfig;
+    config: ManagerConfig;
     /** The script's text, read with shippedScript() from the real file beside the component. */
     script: string;
     /** Positional arguments: not secret (they show in the plan and in `ps`). */
@@ -38,7 +43,7 @@ export function shellQuote(value: string): string {
  * accept any key without it, so config requires docker.hostKey for an ssh:// host and this refuses to build a
  * connection without one.
  */
-export function managerConnection(cfg: PlatformConfig): command.types.input.remote.ConnectionArgs | undefined {
+export function managerConnection(cfg: ManagerConfig): command.types.input.remote.ConnectionArgs | undefined {
     const m = /^ssh:\/\/([^@]+)@([^:/]+)(?::(\d+))?/.exec(cfg.docker.host);
     if (!m) return undefined;
     if (!cfg.docker.hostKey) throw new Error(`docker.hostKey: required for ${cfg.docker.host} (the manager's SSH host key; docs/dependencies.md)`);
@@ -108,7 +113,7 @@ export function managerScript(name: string, args: ManagerScriptArgs, opts: pulum
 }
 
 /** Registry login for scripts that start containers from Harbor images on the manager (password via stdin). */
-export function registryEnv(cfg: PlatformConfig): Record<string, pulumi.Input<string>> {
+export function registryEnv(cfg: RegistryConfig): Record<string, pulumi.Input<string>> {
     if (!cfg.registry.auth) return {};
     return { REGISTRY: cfg.registry.server, REGISTRY_USER: cfg.registry.username!, REGISTRY_PASSWORD: cfg.secrets.harborPassword! };
 }

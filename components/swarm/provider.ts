@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 
-export function dockerProvider(name: string, cfg: PlatformConfig, opts?: pulumi.CustomResourceOptions): docker.Provider {
+export function dockerProvider(name: string, cfg: Pick<PlatformConfig, "docker" | "registry" | "secrets">, opts?: pulumi.CustomResourceOptions): docker.Provider {
     const registryAuth = cfg.registry.auth
         ? [
               {

@@ -16,7 +16,7 @@ export const APPROLE_PATH = "approle";
 /** The program's own policy: it configures Vault (sudo on sys/auth and sys/audit), so it is the bootstrap policy. */
 export const ADMIN_POLICY = "iklimco-bootstrap";
 
-export function vaultAddress(cfg: PlatformConfig): string {
+export function vaultAddress(cfg: Pick<PlatformConfig, "domain" | "vault">): string {
     return cfg.vault.address ?? `https://${vaultHostname(cfg)}:${cfg.vault.port}`;
 }
 
@@ -25,7 +25,7 @@ export function vaultAddress(cfg: PlatformConfig): string {
  * (`vault.runnerAccess: private`): always Vault's hostname, which the certificate covers. Undefined when the
  * address already uses it.
  */
-export function vaultTlsServerName(cfg: PlatformConfig): string | undefined {
+export function vaultTlsServerName(cfg: Pick<PlatformConfig, "domain" | "vault">): string | undefined {
     const host = vaultHostname(cfg);
     return new URL(vaultAddress(cfg)).hostname === host ? undefined : host;
 }
@@ -42,7 +42,7 @@ export interface ServiceCredentials {
 export type VaultCredentials = { token: pulumi.Input<string> } | { appRole: { mount: string; roleId: pulumi.Input<string>; secretId: pulumi.Input<string> } };
 
 export interface VaultAccessArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "domain" | "microservices" | "network" | "vault">;
     dockerProvider: docker.Provider;
     credentials: VaultCredentials;
     /** The gates: the provider is used only once every member is unsealed (and serves a trusted certificate). */

@@ -21,7 +21,7 @@ export interface AppRoleSettings {
     boundCidrs: string[];
 }
 
-export function appRoleSettings(cfg: Settings, svc: Pick<MicroserviceSpec, "name" | "approle">): AppRoleSettings {
+export function appRoleSettings(cfg: Pick<Settings, "vault" | "network">, svc: Pick<MicroserviceSpec, "name" | "approle">): AppRoleSettings {
     const merged = { ...APPROLE_DEFAULTS, ...stripUndefined(cfg.vault.approleDefaults), ...stripUndefined(svc.approle ?? {}) };
     const s = {
         tokenTtl: durationSeconds(merged.tokenTtl),

@@ -13,7 +13,7 @@ import { CERTS_MOUNT, DATA_DIR, LOCAL_ADDR, VAULT_PORTS, VaultMember } from "./m
 import { serverConfigJson } from "./server-config";
 
 /** The ServiceSpec of one member: pure, so tests and the stack-file renderer read the same thing. */
-export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: VaultMember[], unsealKey: VersionedSecret): ServiceSpec {
+export function memberSpec(cfg: Pick<PlatformConfig, "domain" | "stackName" | "vault" | "images" | "paths">, member: VaultMember, members: VaultMember[], unsealKey: VersionedSecret): ServiceSpec {
     return {
         name: member.name,
         component: "vault",
@@ -59,7 +59,7 @@ export function memberSpec(cfg: PlatformConfig, member: VaultMember, members: Va
 }
 
 export interface VaultClusterArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "domain" | "images" | "paths" | "stackName" | "vault">;
     services: ServiceBuilder;
     members: VaultMember[];
     unsealKey: VersionedSecret;

@@ -20,7 +20,7 @@ export interface MicroserviceSecretRefs {
 }
 
 export interface VaultConfigurationArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "domain" | "microservices" | "network" | "secrets" | "vault">;
     swarm: SwarmFoundation;
     vault: Vault;
     /**

@@ -32,7 +32,7 @@ export * from "./server-config";
 export * from "./tls-placeholder";
 
 export interface VaultArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "docker" | "domain" | "images" | "nodes" | "paths" | "registry" | "secrets" | "stackName" | "vault">;
     swarm: SwarmFoundation;
 }
 

@@ -13,7 +13,7 @@ import { VaultMember } from "./members";
 import { serverConfigJson } from "./server-config";
 
 export interface VaultInitArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "docker" | "domain" | "images" | "paths" | "registry" | "secrets" | "stackName" | "vault">;
     members: VaultMember[];
     network: docker.Network;
     dockerProvider: docker.Provider;

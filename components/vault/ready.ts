@@ -10,7 +10,7 @@ import { BOOTSTRAP, READY_JOB } from "./bootstrap";
 import { VAULT_PORTS, VaultMember } from "./members";
 
 export interface VaultReadyArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "docker" | "images" | "registry" | "secrets" | "stackName">;
     members: VaultMember[];
     network: docker.Network;
     /** The members' services: the check runs once they converged (ordering only). */

@@ -46,7 +46,7 @@ export interface VaultServerConfig {
  * placeholder), so the join checks it for the public Vault name against the certificate file itself.
  * One listener, TLS only, on 8200; the entrypoint's unseal loop and the health check use it over loopback.
  */
-export function serverConfig(cfg: Settings, member: VaultMember, members: VaultMember[]): VaultServerConfig {
+export function serverConfig(cfg: Pick<Settings, "domain" | "stackName" | "vault">, member: VaultMember, members: VaultMember[]): VaultServerConfig {
     const host = vaultHostname(cfg);
     const { cert: crt, key } = certificateFiles(cfg.domain);
     const joins: RaftRetryJoin[] = members
@@ -91,6 +91,6 @@ export function renderServerConfig(conf: VaultServerConfig): string {
 }
 
 /** One member's server config as the JSON text the entrypoint writes to `vault.json` (VAULT_CONFIG_JSON). */
-export function serverConfigJson(cfg: Settings, member: VaultMember, members: VaultMember[]): string {
+export function serverConfigJson(cfg: Pick<Settings, "domain" | "stackName" | "vault">, member: VaultMember, members: VaultMember[]): string {
     return renderServerConfig(serverConfig(cfg, member, members));
 }

@@ -13,7 +13,7 @@ const NODE_JOB = shippedScript(path.join(__dirname, "node-job.sh"));
 export const TLS_PLACEHOLDER_SCRIPT = shippedScript(path.join(__dirname, "tls-placeholder.sh"));
 
 /** Where the shared placeholder lives: on the StorageBox, apart from SWAG's certificate directory. */
-export function sharedPlaceholderDir(cfg: PlatformConfig): string {
+export function sharedPlaceholderDir(cfg: Pick<PlatformConfig, "paths">): string {
     return `${cfg.paths.storageBox}/ssl-placeholder`;
 }
 
@@ -23,7 +23,7 @@ function topDir(p: string): string {
 }
 
 export interface VaultTlsPlaceholderArgs {
-    config: PlatformConfig;
+    config: Pick<PlatformConfig, "docker" | "domain" | "images" | "paths" | "registry" | "secrets" | "stackName" | "vault">;
     members: VaultMember[];
 }
 
