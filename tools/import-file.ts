@@ -5,7 +5,7 @@ import { parseArgs } from "util";
 import { buildImportFile, readLiveSwarm } from "./adoption/import-file";
 import { UsageError, withUsage } from "./cli";
 import { evaluateProgram } from "./offline/engine";
-import { readStackConfig } from "./offline/stack-config";
+import { readStackConfig, settingsOf } from "./offline/stack-config";
 
 async function main(): Promise<void> {
     const usage = "npm run import-file -- --stack <name> [--out import.json] [--host <docker host>]";
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     const out = values.out ?? `import.${stack}.json`;
     const cfg = readStackConfig(stack);
     const ev = await evaluateProgram({ stack, config: cfg.config, secretKeys: cfg.secretKeys });
-    const host = values.host ?? JSON.parse(cfg.config["iklimco:docker"]).host;
+    const host = values.host ?? settingsOf(cfg).docker.host;
     const report = buildImportFile(ev, readLiveSwarm(host));
     fs.writeFileSync(out, JSON.stringify(report.file, null, 2) + "\n");
     const log = (s: string) => process.stderr.write(s + "\n");

@@ -10,7 +10,7 @@ const USAGE = "npm run --silent policy-config -- --stack <name>";
 try {
     const { values } = withUsage(USAGE, () => parseArgs({ args: process.argv.slice(2), options: { stack: { type: "string" } }, strict: true, allowPositionals: false }));
     if (!values.stack) throw new UsageError(`--stack is required\nusage: ${USAGE}`);
-    process.stdout.write(JSON.stringify(policyConfigFromStack(readStackConfig(values.stack).config), null, 2) + "\n");
+    process.stdout.write(JSON.stringify(policyConfigFromStack(readStackConfig(values.stack)), null, 2) + "\n");
 } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);

@@ -5,6 +5,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseArgs } from "util";
 import { UsageError, withUsage } from "../../tools/cli";
+import { parsePrepareArgs } from "../../tools/local/prepare";
 
 const ROOT = path.join(__dirname, "..", "..");
 const tool = (script: string, ...args: string[]) =>
@@ -31,6 +32,12 @@ describe("tool command lines (util.parseArgs)", function () {
             expect(err, bad.join(" ")).to.be.instanceOf(UsageError);
             expect((err as Error).message).to.include("usage: t --stack <name> [--json]");
         }
+    });
+
+    it("npm run local-prepare reads --stack (default local) and --check, and refuses anything else naming its usage", () => {
+        expect(parsePrepareArgs([])).to.deep.equal({ stack: "local", check: false });
+        expect(parsePrepareArgs(["--stack", "prod", "--check"])).to.deep.equal({ stack: "prod", check: true });
+        for (const bad of [["--stack"], ["--chek"], ["local"]]) expect(() => parsePrepareArgs(bad), bad.join(" ")).to.throw(UsageError, "usage: npm run local-prepare");
     });
 
     it("npm run policy-config -- --stack prod prints the stack's policy config as JSON", () => {

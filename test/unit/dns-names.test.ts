@@ -55,7 +55,7 @@ describe("every name the program uses has an owner", function () {
         expect(input(provider, "address")).to.equal("https://vault.iklim.co:8200");
         expect(comesAfter(ev, provider, vaultRecord)).to.equal(true);
         // The policy pack accepts Vault's record at the Vault nodes (and only there).
-        const run = await runPolicies(POLICIES, plannedResources(ev), policyConfigFromStack(readStackConfig("prod").config));
+        const run = await runPolicies(POLICIES, plannedResources(ev), policyConfigFromStack(readStackConfig("prod")));
         expect(run.violations.filter((v) => v.policy === "dns-record-edge-only")).to.deep.equal([]);
         const stray = await runPolicies(POLICIES, plannedResources(ev), { "dns-record-edge-only": { edgeIps: ["203.0.113.21"] } });
         expect(stray.violations.map((v) => v.message).join("\n")).to.match(/vault\.iklim\.co points at 203\.0\.113\.11/);

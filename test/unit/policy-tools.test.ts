@@ -15,8 +15,8 @@ describe("workflow helper commands", function () {
     it("policy-config: the edge addresses of the stack (prod) and the one-node relaxations (local)", () => {
         // The command itself runs in test/unit/cli.test.ts; here the function it prints.
         // Vault's record (vault.runnerAccess: public) may point at the Vault nodes, every other one at the edge.
-        expect(policyConfigFromStack(readStackConfig("prod").config)).to.deep.equal({ "dns-record-edge-only": { edgeIps: ["203.0.113.21"], vaultRecord: "vault", vaultIps: ["203.0.113.11", "203.0.113.12", "203.0.113.13"] } });
-        const local = policyConfigFromStack(readStackConfig("local").config) as Record<string, { enforcementLevel?: string }>;
+        expect(policyConfigFromStack(readStackConfig("prod"))).to.deep.equal({ "dns-record-edge-only": { edgeIps: ["203.0.113.21"], vaultRecord: "vault", vaultIps: ["203.0.113.11", "203.0.113.12", "203.0.113.13"] } });
+        const local = policyConfigFromStack(readStackConfig("local")) as Record<string, { enforcementLevel?: string }>;
         expect(local["stateful-survives-node-loss"].enforcementLevel).to.equal("advisory");
         expect(local["overlay-network-encrypted"].enforcementLevel).to.equal("advisory");
     });

@@ -5,10 +5,12 @@
 // Safe to run twice: it only creates what is absent.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import { parseArgs } from "util";
 import { ComposeDoc } from "../../components/swarm/stack-file";
 import { evaluateProgram } from "../offline/engine";
 import { stackFilesOf } from "../offline/compose";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig, settingsOf } from "../offline/stack-config";
+import { withUsage } from "../cli";
 
 /** Host paths the stack binds: directories to create, and files (sockets) that must already exist. */
 export interface BindSources {
@@ -37,9 +39,7 @@ export async function localBindSources(stack: string, overrides: Record<string, 
     const cfg = readStackConfig(stack, overrides);
     const ev = await evaluateProgram({ stack, config: cfg.config, secretKeys: cfg.secretKeys });
     const files = await stackFilesOf(ev);
-    const raw = cfg.config["iklimco:images"] as unknown;
-    const images = (typeof raw === "string" ? JSON.parse(raw) : raw) as Record<string, string>;
-    return { binds: bindSourcesOf(files.values()), images };
+    return { binds: bindSourcesOf(files.values()), images: settingsOf(cfg).images };
 }
 
 /** Creates the missing directories (mode 0755); returns the ones it created. */
@@ -62,11 +62,17 @@ export function missingImages(images: Record<string, string>): string[] {
         .map(([k, ref]) => `images.${k}: ${ref}`);
 }
 
+const USAGE = "npm run local-prepare [-- --stack <stack>] [--check]";
+
+export function parsePrepareArgs(argv: string[]): { stack: string; check: boolean } {
+    const { values } = withUsage(USAGE, () =>
+        parseArgs({ args: argv, options: { stack: { type: "string", default: "local" }, check: { type: "boolean", default: false } }, allowPositionals: false, strict: true }),
+    );
+    return { stack: values.stack, check: values.check };
+}
+
 async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const stackIdx = args.indexOf("--stack");
-    const stack = stackIdx >= 0 ? args[stackIdx + 1] : "local";
-    const check = args.includes("--check");
+    const { stack, check } = parsePrepareArgs(process.argv.slice(2));
     const { binds, images } = await localBindSources(stack);
     let problems = 0;
     for (const f of binds.files) {

@@ -2,11 +2,11 @@
 // same validation args the Pulumi analyzer builds, and the policy config the stack implies (edge addresses).
 import { PolicyPackConfig } from "@pulumi/policy";
 import { POLICIES } from "../../policies/all";
-import { CONFIG_NAMESPACE, parseRawValue, validateSettings } from "../../components/config";
 import { vaultRecordLabel } from "../../components/dns/names";
 import { policyConfigFor } from "../../policies/lib/config";
 import { PlannedResource, PolicyRun, Violation, runPolicies } from "../../policies/lib/run";
 import { Evaluation } from "./engine";
+import { OfflineStackConfig, settingsOf } from "./stack-config";
 
 export interface PolicyReport {
     config: PolicyPackConfig;
@@ -34,22 +34,13 @@ export function plannedResources(ev: Evaluation): PlannedResource[] {
         });
 }
 
-/** The policy config of a stack from its raw config strings (`iklimco:nodes`). */
-export function policyConfigFromStack(config: Record<string, string>): PolicyPackConfig {
-    let nodes: { name: string; publicIp: string; labels?: string[] }[] = [];
-    try {
-        nodes = JSON.parse(config["iklimco:nodes"] ?? "[]");
-    } catch {
-        nodes = [];
-    }
-    // Vault's public record, as the DNS component derives it from the validated settings (none if they are invalid:
-    // the program then fails before any record anyway).
-    let vaultRecord: string | undefined;
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) if (k.startsWith(`${CONFIG_NAMESPACE}:`)) raw[k.slice(CONFIG_NAMESPACE.length + 1)] = parseRawValue(v);
-    const { settings } = validateSettings(raw, new Set(Object.keys(raw)));
-    if (settings) vaultRecord = vaultRecordLabel(settings);
-    return policyConfigFor({ nodes: nodes.map((n) => ({ name: n.name, publicIp: n.publicIp, labels: n.labels ?? [] })), vaultRecord });
+/**
+ * The policy config a stack implies, from its validated settings: the edge nodes' addresses and Vault's public
+ * record, as the DNS component derives them. Invalid config throws the program's ConfigError.
+ */
+export function policyConfigFromStack(cfg: Pick<OfflineStackConfig, "config" | "secretKeys">): PolicyPackConfig {
+    const settings = settingsOf(cfg);
+    return policyConfigFor({ nodes: settings.nodes.map((n) => ({ name: n.name, publicIp: n.publicIp, labels: n.labels })), vaultRecord: vaultRecordLabel(settings) });
 }
 
 export async function evaluatePolicies(ev: Evaluation, config: PolicyPackConfig): Promise<PolicyReport> {

@@ -38,7 +38,7 @@ export async function runPlan(opts: RunPlanOptions): Promise<PlanRun> {
 /** The plan of an evaluation the caller already has (of `opts`' stack, program, overrides and secrets). */
 export async function planOf(ev: Evaluation, opts: RunPlanOptions): Promise<PlanRun> {
     const cfg = readStackConfig(opts.stack, opts.overrides, opts.secrets, opts.configFile);
-    const policy = await evaluatePolicies(ev, policyConfigFromStack(cfg.config));
+    const policy = await evaluatePolicies(ev, policyConfigFromStack(cfg));
     const plan = { ...buildPlan(ev, cfg.secrets), policy };
     const stdout = opts.mermaid ? renderMermaid(ev) : opts.json ? JSON.stringify(plan, null, 2) : `${renderPlanText(plan)}\n\n${renderPolicyText(policy)}`;
     const written = opts.compose ? await writeStackFiles(ev, opts.compose) : [];
