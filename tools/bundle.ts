@@ -21,7 +21,7 @@ const REPO = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")
 const OUT = path.join(REPO, "bin");
 
 /** The program's entry points, bundled over their tsc output in bin/. */
-export const BUNDLED_ENTRIES = ["index.ts", "platform.ts"];
+export const BUNDLED_ENTRIES = ["index.ts", "platform.ts", "tools/plan.ts"];
 
 /** The sources of the dynamic providers' modules (bin/components/dns/godaddy.js -> components/dns/godaddy.ts). */
 export function providerSources(): string[] {
@@ -32,13 +32,17 @@ export function providerSources(): string[] {
     });
 }
 
-/** A bundled module's `__dirname`, as an expression in the bundle (bin/): its own directory under bin/. */
-export function dirnameExpression(source: string): string {
-    const rel = path.relative(REPO, path.dirname(source)).split(path.sep).join("/");
+/**
+ * A bundled module's `__dirname`, as an expression in the bundle written to `outfile`: the module's own
+ * directory under bin/ (the bundle's `__dirname` is its own directory).
+ */
+export function dirnameExpression(source: string, outfile: string): string {
+    const own = path.join(OUT, path.relative(REPO, path.dirname(source)));
+    const rel = path.relative(path.dirname(outfile), own).split(path.sep).join("/");
     return rel ? `require("path").join(__dirname, ${JSON.stringify(rel)})` : "__dirname";
 }
 
-function programPlugin(providers: string[]): esbuild.Plugin {
+function programPlugin(entry: string, outfile: string, providers: string[]): esbuild.Plugin {
     return {
         name: "iklimco-program",
         setup(build) {
@@ -47,17 +51,19 @@ function programPlugin(providers: string[]): esbuild.Plugin {
                 const base = path.resolve(args.resolveDir, args.path);
                 const source = providers.find((p) => p === base || p === `${base}.ts`);
                 if (!source) return undefined;
-                const rel = path.relative(REPO, source).replace(/\.ts$/, ".js").split(path.sep).join("/");
-                return { path: `./${rel}`, external: true };
+                const built = path.join(OUT, path.relative(REPO, source).replace(/\.ts$/, ".js"));
+                const rel = path.relative(path.dirname(outfile), built).split(path.sep).join("/");
+                return { path: rel.startsWith("../") ? rel : `./${rel}`, external: true };
             });
             build.onLoad({ filter: /\.ts$/ }, (args) => {
                 if (args.path.split(path.sep).includes("node_modules")) return undefined;
                 const text = fs.readFileSync(args.path, "utf8");
-                // Checked on the code without its comments, which may name it.
-                if (/\b__filename\b/.test(esbuild.transformSync(text, { loader: "ts" }).code)) {
+                // Checked on the code without its comments, which may name it. The entry's own is the bundle's:
+                // the bundle is written where tsc wrote the entry.
+                if (args.path !== entry && /\b__filename\b/.test(esbuild.transformSync(text, { loader: "ts" }).code)) {
                     return { errors: [{ text: `${path.relative(REPO, args.path)} uses __filename, which a bundle cannot keep: make it a module of its own (external)` }] };
                 }
-                return { contents: text.replace(/\b__dirname\b/g, dirnameExpression(args.path)), loader: "ts" };
+                return { contents: text.replace(/\b__dirname\b/g, dirnameExpression(args.path, outfile)), loader: "ts" };
             });
         },
     };
@@ -68,8 +74,9 @@ export async function bundleProgram(): Promise<string[]> {
     const written: string[] = [];
     for (const entry of BUNDLED_ENTRIES) {
         const outfile = path.join(OUT, entry.replace(/\.ts$/, ".js"));
+        const source = path.join(REPO, entry);
         await esbuild.build({
-            entryPoints: [path.join(REPO, entry)],
+            entryPoints: [source],
             outfile,
             bundle: true,
             platform: "node",
@@ -80,7 +87,7 @@ export async function bundleProgram(): Promise<string[]> {
             // Class and function names stay as written: errors are recognised by name (ConfigError).
             keepNames: true,
             logLevel: "warning",
-            plugins: [programPlugin(providers)],
+            plugins: [programPlugin(source, outfile, providers)],
         });
         written.push(outfile);
     }
