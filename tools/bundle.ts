@@ -84,8 +84,6 @@ export async function bundleProgram(): Promise<string[]> {
             target: "node20",
             tsconfig: path.join(REPO, "tsconfig.json"),
             external: ["@pulumi/*"],
-            // Class and function names stay as written: errors are recognised by name (ConfigError).
-            keepNames: true,
             logLevel: "warning",
             plugins: [programPlugin(source, outfile, providers)],
         });

@@ -2,7 +2,7 @@
 // `npm run plan` (tools/plan.ts) is this with arguments from the command line; tests call it with a fixture
 // program or config overrides. Exit code: 0, or 1 when a mandatory policy is violated.
 import { writeStackFiles } from "./compose";
-import { Evaluation, evaluateProgram } from "./engine";
+import { EvaluateOptions, Evaluation, evaluateProgram } from "./engine";
 import { renderMermaid } from "./mermaid";
 import { PlanDocument, buildPlan, renderPlanText } from "./plan";
 import { PolicyReport, evaluatePolicies, policyConfigFromStack, renderPolicyText } from "./policy";
@@ -13,6 +13,8 @@ export interface RunPlanOptions {
     json?: boolean;
     /** Another program than index.ts (tests: a fixture under test/fixtures). */
     program?: string;
+    /** The default program's declareStack, already loaded by the caller (EvaluateOptions.declare). */
+    declare?: EvaluateOptions["declare"];
     overrides?: Record<string, unknown>;
     secrets?: Record<string, string>;
     /** Print the architecture picture (Mermaid) instead of the plan; policies still decide the exit code. */
@@ -32,7 +34,7 @@ export interface PlanRun {
 
 export async function runPlan(opts: RunPlanOptions): Promise<PlanRun> {
     const cfg = readStackConfig(opts.stack, opts.overrides, opts.secrets, opts.configFile);
-    return planOf(await evaluateProgram({ stack: opts.stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program }), opts, cfg);
+    return planOf(await evaluateProgram({ stack: opts.stack, config: cfg.config, secretKeys: cfg.secretKeys, program: opts.program, declare: opts.declare }), opts, cfg);
 }
 
 /**
