@@ -13,6 +13,7 @@
 // tools/copy-assets.ts put its scripts; `__filename` has no such meaning in a bundle and fails the build.
 import * as esbuild from "esbuild";
 import * as fs from "fs";
+import { builtinModules } from "module";
 import * as path from "path";
 import { DYNAMIC_PROVIDERS } from "./serialize-providers";
 
@@ -42,6 +43,17 @@ export function dirnameExpression(source: string, outfile: string): string {
     return rel ? `require("path").join(__dirname, ${JSON.stringify(rel)})` : "__dirname";
 }
 
+const NAMESPACE_IMPORT = /^import \* as (\w+) from "([^"]+)";$/gm;
+
+/**
+ * `import * as x from "<@pulumi/* or a Node built-in>"` as `import x = require(...)`: what tsc's emit amounts to
+ * for these (its __importStar hands back a module marked __esModule as it is). esbuild would otherwise copy the
+ * module's exports into a namespace object in every importing module, behind getters every call goes through.
+ */
+function requireExternal(line: string, name: string, spec: string): string {
+    return spec.startsWith("@pulumi/") || builtinModules.includes(spec) ? `import ${name} = require(${JSON.stringify(spec)});` : line;
+}
+
 function programPlugin(entry: string, outfile: string, providers: string[]): esbuild.Plugin {
     return {
         name: "iklimco-program",
@@ -63,7 +75,8 @@ function programPlugin(entry: string, outfile: string, providers: string[]): esb
                 if (args.path !== entry && /\b__filename\b/.test(esbuild.transformSync(text, { loader: "ts" }).code)) {
                     return { errors: [{ text: `${path.relative(REPO, args.path)} uses __filename, which a bundle cannot keep: make it a module of its own (external)` }] };
                 }
-                return { contents: text.replace(/\b__dirname\b/g, dirnameExpression(args.path, outfile)), loader: "ts" };
+                const contents = text.replace(/\b__dirname\b/g, dirnameExpression(args.path, outfile)).replace(NAMESPACE_IMPORT, requireExternal);
+                return { contents, loader: "ts" };
             });
         },
     };
