@@ -24,12 +24,15 @@ const OUT = path.join(REPO, "bin");
 /** The program's entry points, bundled over their tsc output in bin/. */
 export const BUNDLED_ENTRIES = ["index.ts", "platform.ts", "tools/plan.ts"];
 
-/** The sources of the dynamic providers' modules (bin/components/dns/godaddy.js -> components/dns/godaddy.ts). */
+/**
+ * The sources of the dynamic providers' modules: bin/components/dns/godaddy.js -> components/dns/godaddy.ts when
+ * this runs compiled, the source itself under ts-node.
+ */
 export function providerSources(): string[] {
     return DYNAMIC_PROVIDERS.map((p) => {
-        const rel = path.relative(OUT, p().file);
-        if (rel.startsWith("..")) throw new Error(`dynamic provider module outside bin/: ${p().file}`);
-        return path.join(REPO, rel.replace(/\.js$/, ".ts"));
+        const file = p().file;
+        const rel = path.relative(OUT, file);
+        return rel.startsWith("..") ? file : path.join(REPO, rel.replace(/\.js$/, ".ts"));
     });
 }
 
