@@ -173,13 +173,18 @@ function aliasUrns(req: any, stack: string, project: string): string[] {
 }
 
 /**
- * A plain program (a fixture whose exports are its outputs) runs when its module is loaded, so each evaluation
- * loads that module again. The program's other modules are loaded once per process and shared by every
- * evaluation: they hold no module-level state (test/unit/module-state.test.ts), and a `declareStack()`
- * program is simply called again.
+ * The program's module for one evaluation. A plain program (a fixture whose exports are its outputs) runs when
+ * its module is loaded, so each evaluation loads that module again. A `declareStack()` program is loaded once
+ * per process and simply called again, as are the program's other modules: they hold no module-level state
+ * (test/unit/module-state.test.ts). The build's bin/platform.js holds the whole program in one bundle, which
+ * loading again would make anew.
  */
-function forgetProgramEntry(programPath: string): void {
-    delete require.cache[require.resolve(programPath)];
+function programModule(programPath: string): any {
+    const resolved = require.resolve(programPath);
+    const loaded = require.cache[resolved]?.exports;
+    if (loaded && typeof loaded.declareStack === "function") return loaded;
+    delete require.cache[resolved];
+    return require(resolved);
 }
 
 let evaluating = false;
@@ -255,13 +260,12 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
 
     if (opts.declare && opts.program) throw new Error("offline engine: give either a program's path or its declareStack, not both");
     const programPath = opts.program ?? path.join(PROGRAM_ROOT, "platform");
-    if (!opts.declare) forgetProgramEntry(programPath);
     // The program's own modules (read by `load`): bin/ for the compiled program, the repository otherwise.
     const bin = path.join(REPO_ROOT, "bin");
     const programRoot = programPath.startsWith(bin + path.sep) ? bin : REPO_ROOT;
     let declared: DeclaredStack;
     try {
-        const mod = opts.declare ? { declareStack: opts.declare } : require(programPath);
+        const mod = opts.declare ? { declareStack: opts.declare } : programModule(programPath);
         // declareStack() may return a promise (microservice/program.ts reads StackReference values first); a plain
         // program's exports, or a promise of them, are its outputs.
         declared =
