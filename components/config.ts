@@ -1,7 +1,7 @@
 // The whole stack configuration: one schema, validated before any resource is registered.
 // Every problem is reported at once, each with the key's path, what was expected and what was found.
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
+import * as z from "zod";
 import { vaultHostname } from "./naming";
 import { cidrProblem, cronLongestGapSeconds, dockerHostProblem, isDnsLabel, isHostname, isIpv4, isPort, nearest, nonPublicIpv4, parseCron, parseDuration, urlProblem } from "./config-values";
 

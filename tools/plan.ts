@@ -14,7 +14,9 @@ if (__filename.endsWith(".js")) {
     }
 }
 
-planCommand(process.argv.slice(2)).then(async (run) => {
+// The program (platform.ts, what index.ts declares) is imported here rather than required by path, so the build's
+// bundle of this command carries it and the code both use is loaded once; imported once bin/ is known fresh.
+planCommand(process.argv.slice(2), async () => (await import("../platform")).declareStack()).then(async (run) => {
     // Exit only once the text is flushed: a pipe takes 64 KiB at a time and process.exit would cut the rest.
     if (run.stdout) await new Promise<void>((resolve) => process.stdout.write(run.stdout, () => resolve()));
     if (run.stderr) await new Promise<void>((resolve) => process.stderr.write(run.stderr, () => resolve()));

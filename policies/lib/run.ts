@@ -137,11 +137,23 @@ export function stackArgs(resources: PlannedResource[], config: PolicyPackConfig
 
 const isStackPolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p is StackValidationPolicy => typeof (p as StackValidationPolicy).validateStack === "function";
 
+/**
+ * The analyzer's fast path: a policy with one validator that `validateResourceOfType` tied to a type is not
+ * applicable to a resource of another type, and the validator is not called. Returns the reason it records.
+ */
+export function notApplicableByType(policy: ResourceValidationPolicy, type: string): string | undefined {
+    if (Array.isArray(policy.validateResource)) return undefined;
+    const only: unknown = (policy.validateResource as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+    return typeof only === "string" && only !== "" && only !== type ? `Policy only applies to resources of type '${only}'` : undefined;
+}
+
 /** Runs one resource policy on one resource: its violations, or "skipped" when it called notApplicable. */
 export async function runResourcePolicy(
     policy: ResourceValidationPolicy,
     args: ResourceValidationArgs,
 ): Promise<{ skipped: boolean; reason?: string; violations: { message: string }[] }> {
+    const byType = notApplicableByType(policy, args.type);
+    if (byType) return { skipped: true, reason: byType, violations: [] };
     const violations: { message: string }[] = [];
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : policy.validateResource ? [policy.validateResource] : [];
     let skipped = false;
@@ -189,6 +201,10 @@ export async function runPolicies(policies: Policies, resources: PlannedResource
             continue;
         }
         for (const r of resources) {
+            if (notApplicableByType(p, r.type)) {
+                notApplicable.set(p.name, (notApplicable.get(p.name) ?? 0) + 1);
+                continue;
+            }
             const res = await runResourcePolicy(p, resourceArgs(r, config, p.name));
             if (res.skipped) notApplicable.set(p.name, (notApplicable.get(p.name) ?? 0) + 1);
             for (const v of res.violations) violations.push({ policy: p.name, enforcementLevel, urn: r.urn, message: v.message });

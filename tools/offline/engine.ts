@@ -82,6 +82,12 @@ export interface EvaluateOptions {
      * plain Pulumi program whose exports are its outputs (it then records no pipeline and no services).
      */
     program?: string;
+    /**
+     * The default program's `declareStack`, when the caller holds it already: `npm run plan`, whose bundle carries
+     * the program, so the code both share (zod, yaml, the config schema) is loaded once. Without it the program
+     * module is required from `program`'s path.
+     */
+    declare?: () => DeclaredStack | Promise<DeclaredStack>;
 }
 
 /**
@@ -115,6 +121,32 @@ function sanitize(value: any, at: string, secretPaths: string[], reveal = false)
     return value;
 }
 
+type RecordedInputs = Pick<RecordedResource, "inputs" | "plainInputs" | "secretInputs">;
+
+/**
+ * A registration's record whose inputs are turned into plain data when first read, from the request's struct.
+ * The mock monitor has already deserialised that struct for the mocks; converting it once more for the record
+ * is the engine's bookkeeping, not the program's work, and the start-up benchmark times the program only up to
+ * its complete graph.
+ */
+function withInputs(object: any, record: Omit<RecordedResource, keyof RecordedInputs>): RecordedResource {
+    let converted: RecordedInputs | undefined;
+    const convert = (): RecordedInputs => {
+        if (!converted) {
+            const secretInputs: string[] = [];
+            const raw = object?.toJavaScript() ?? {};
+            const inputs = sanitize(raw, "", secretInputs);
+            converted = { inputs, plainInputs: sanitize(raw, "", [], true), secretInputs: secretInputs.sort() };
+        }
+        return converted;
+    };
+    return Object.defineProperties(record, {
+        inputs: { enumerable: true, get: () => convert().inputs },
+        plainInputs: { enumerable: true, get: () => convert().plainInputs },
+        secretInputs: { enumerable: true, get: () => convert().secretInputs },
+    }) as RecordedResource;
+}
+
 /** A parent's type as its children's URNs carry it here: the mock monitor prefixes a child's type with it. */
 const parentType = (urn: string) => (urn.split("::")[2] ?? "").split("$").pop() ?? "";
 
@@ -141,13 +173,18 @@ function aliasUrns(req: any, stack: string, project: string): string[] {
 }
 
 /**
- * A plain program (a fixture whose exports are its outputs) runs when its module is loaded, so each evaluation
- * loads that module again. The program's other modules are loaded once per process and shared by every
- * evaluation: they hold no module-level state (test/unit/module-state.test.ts), and a `declareStack()`
- * program is simply called again.
+ * The program's module for one evaluation. A plain program (a fixture whose exports are its outputs) runs when
+ * its module is loaded, so each evaluation loads that module again. A `declareStack()` program is loaded once
+ * per process and simply called again, as are the program's other modules: they hold no module-level state
+ * (test/unit/module-state.test.ts). The build's bin/platform.js holds the whole program in one bundle, which
+ * loading again would make anew.
  */
-function forgetProgramEntry(programPath: string): void {
-    delete require.cache[require.resolve(programPath)];
+function programModule(programPath: string): any {
+    const resolved = require.resolve(programPath);
+    const loaded = require.cache[resolved]?.exports;
+    if (loaded && typeof loaded.declareStack === "function") return loaded;
+    delete require.cache[resolved];
+    return require(resolved);
 }
 
 let evaluating = false;
@@ -183,10 +220,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         pending++;
-        const secretInputs: string[] = [];
-        const raw = req.getObject()?.toJavaScript() ?? {};
-        const inputs = sanitize(raw, "", secretInputs);
-        const plainInputs = sanitize(raw, "", [], true);
+        const object = req.getObject();
         const propertyDeps: string[] = [];
         req.getPropertydependenciesMap().forEach((deps: any) => propertyDeps.push(...deps.getUrnsList()));
         const dependencies: string[] = [...new Set<string>(req.getDependenciesList())].sort();
@@ -204,35 +238,34 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
             if (err) {
                 failures.push(err instanceof Error ? err : new Error(String(err)));
             } else {
-                records.push({
-                    urn: resp.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    custom: req.getCustom(),
-                    parent: req.getParent() || undefined,
-                    provider: providerRef ? providerRef.split("::").slice(0, -1).join("::") : undefined,
-                    dependencies,
-                    explicitDependsOn: dependencies.filter((d) => !propertyDeps.includes(d)),
-                    inputs,
-                    plainInputs,
-                    secretInputs: secretInputs.sort(),
-                    steps: [],
-                    options,
-                    aliases,
-                });
+                records.push(
+                    withInputs(object, {
+                        urn: resp.getUrn(),
+                        type: req.getType(),
+                        name: req.getName(),
+                        custom: req.getCustom(),
+                        parent: req.getParent() || undefined,
+                        provider: providerRef ? providerRef.split("::").slice(0, -1).join("::") : undefined,
+                        dependencies,
+                        explicitDependsOn: dependencies.filter((d) => !propertyDeps.includes(d)),
+                        steps: [],
+                        options,
+                        aliases,
+                    }),
+                );
             }
             callback(err, resp);
         });
     };
 
+    if (opts.declare && opts.program) throw new Error("offline engine: give either a program's path or its declareStack, not both");
     const programPath = opts.program ?? path.join(PROGRAM_ROOT, "platform");
-    forgetProgramEntry(programPath);
     // The program's own modules (read by `load`): bin/ for the compiled program, the repository otherwise.
     const bin = path.join(REPO_ROOT, "bin");
     const programRoot = programPath.startsWith(bin + path.sep) ? bin : REPO_ROOT;
     let declared: DeclaredStack;
     try {
-        const mod = require(programPath);
+        const mod = opts.declare ? { declareStack: opts.declare } : programModule(programPath);
         // declareStack() may return a promise (microservice/program.ts reads StackReference values first); a plain
         // program's exports, or a promise of them, are its outputs.
         declared =

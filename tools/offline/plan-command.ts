@@ -5,7 +5,7 @@
 import { ConfigError, ConfigProblem } from "../../components/config";
 import { parseArgs as parseCommandLine } from "util";
 import { UsageError, withUsage } from "../cli";
-import { runPlan } from "./run-plan";
+import { RunPlanOptions, runPlan } from "./run-plan";
 import { listStacks, locateKey, stackFile } from "./stack-config";
 
 export interface PlanArgs {
@@ -53,7 +53,8 @@ export function parseArgs(argv: string[]): PlanArgs {
 // the program can be an instance of the other copy of the class: recognise it by name as well.
 export const isConfigError = (err: unknown): err is ConfigError => err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError");
 
-export async function planCommand(argv: string[]): Promise<PlanCommandResult> {
+/** `declare`: the program's declareStack when the caller has it loaded (tools/plan.ts); else the engine requires it. */
+export async function planCommand(argv: string[], declare?: RunPlanOptions["declare"]): Promise<PlanCommandResult> {
     let args: PlanArgs;
     try {
         args = parseArgs(argv);
@@ -62,7 +63,7 @@ export async function planCommand(argv: string[]): Promise<PlanCommandResult> {
     }
     try {
         // The plan, then the policy pack over it: a mandatory violation exits 1.
-        const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose, configFile: args.configFile });
+        const run = await runPlan({ stack: args.stack, json: args.json, mermaid: args.mermaid, compose: args.compose, configFile: args.configFile, declare });
         return { code: run.code, stdout: `${run.stdout}\n`, stderr: run.stderr, resourcesRegistered: run.plan.resources.length };
     } catch (err) {
         if (isConfigError(err)) {
