@@ -65,7 +65,7 @@ describe("test harness: evaluations cached per process", function () {
         expect(stray).to.deep.equal([]);
     });
 
-    it("a host integration test uses no Docker: it runs beside the docker stream, which owns the one-node swarm", () => {
+    it("a host integration test uses no Docker: it runs beside the docker streams, which own the one-node swarm", () => {
         const root = path.join(__dirname, "..");
         // The support modules that drive the Docker engine, and what a test file calls to reach it directly.
         const dockerSupport = fs.readdirSync(path.join(root, "support")).filter((f) => /\.ts$/.test(f) && /["'`]docker["'`]|dockerOk\(|docker\(/.test(fs.readFileSync(path.join(root, "support", f), "utf8")));
@@ -75,6 +75,22 @@ describe("test harness: evaluations cached per process", function () {
         const offenders = fs.readdirSync(host).filter((f) => usesDocker(fs.readFileSync(path.join(host, f), "utf8")));
         expect(offenders).to.deep.equal([]);
         expect(usesDocker('import { docker } from "../../support/docker";')).to.equal(true);
+    });
+
+    it("the integration runner's two docker streams run every docker test file, each once: docker-a's list names existing files, docker-b ignores exactly those", () => {
+        const script = fs.readFileSync(path.join(REPO_ROOT, "tools", "test-integration.sh"), "utf8");
+        const list = /^DOCKER_A=\(([^)]*)\)/m.exec(script);
+        expect(list, "DOCKER_A=( ... ) in tools/test-integration.sh").to.not.equal(null);
+        const a = list![1].split(/\s+/).filter(Boolean);
+        expect(a.length).to.be.greaterThan(0);
+        expect(new Set(a).size, "no file listed twice").to.equal(a.length);
+        const docker = fs.readdirSync(path.join(REPO_ROOT, "test", "integration", "docker")).filter((f) => f.endsWith(".test.ts")).map((f) => f.replace(/\.test\.ts$/, ""));
+        expect(a.filter((f) => !docker.includes(f)), "listed but not a file of test/integration/docker").to.deep.equal([]);
+        expect(docker.filter((f) => !a.includes(f)), "docker-b has files of its own").to.not.deep.equal([]);
+        // docker-a gets the listed files; docker-b the folder's glob with an --ignore for each of them.
+        expect(script).to.match(/a_files\+=\("\$\{DOCKER\}\/\$\{f\}\.test\.ts"\)/);
+        expect(script).to.match(/b_ignores\+=\(--ignore "\$\{DOCKER\}\/\$\{f\}\.test\.ts"\)/);
+        expect(script).to.match(/run_stream docker-b "\$@" "\$\{b_ignores\[@\]\}" "\$\{DOCKER\}\/\*\*\/\*\.test\.ts"/);
     });
 
     it("no test or tool reads the README: figures and commands a test checks live in code", () => {

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { buildImportFile, readLiveSwarm } from "../../../tools/adoption/import-file";
 import { Evaluation, evaluateStack, input, ofType, NETWORK, SERVICE } from "../../harness";
-import { docker, dockerOk, ensureBusyboxImage, ensureSwarm, sleep, waitForService } from "../../support/docker";
+import { docker, dockerOk, ensureBusyboxImage, ensureSwarm, removeTaskContainers, sleep, waitForService } from "../../support/docker";
 
 const STACK = "timport";
 const NET = "timport-net";
@@ -59,7 +59,7 @@ describe("adoption: import file from a real swarm", function () {
     after(async () => {
         if (dockerOk(["stack", "ls"])) {
             dockerOk(["stack", "rm", STACK]);
-            for (let i = 0; i < 60 && docker(["ps", "-aq", "--filter", `label=com.docker.stack.namespace=${STACK}`]); i++) await sleep(1000);
+            await removeTaskContainers(`label=com.docker.stack.namespace=${STACK}`);
             for (const v of docker(["volume", "ls", "-q", "--filter", `label=com.docker.stack.namespace=${STACK}`]).split("\n").filter(Boolean)) dockerOk(["volume", "rm", v]);
             for (let i = 0; i < 30 && !dockerOk(["network", "rm", NET]) && dockerOk(["network", "inspect", NET]); i++) await sleep(1000);
         }

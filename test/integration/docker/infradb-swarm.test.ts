@@ -16,13 +16,12 @@ import { ImageKey } from "../../../components/images";
 import { httpCheck } from "../../../components/infra-db/common";
 import { INFRA_USERS } from "../../../components/infra-db/secrets";
 import { containerOf, healthOf, listInContainer, readSecretInContainer, standIn } from "../../support/contract-stack";
-import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "../../support/docker";
+import { docker, dockerAvailable, dockerOk, ensureSwarm, removeTaskContainers, sleep, waitForService } from "../../support/docker";
 import { SECRET, evaluateStack, input, ofType } from "../../harness";
 import { readStackConfig } from "../../../tools/offline/stack-config";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const STACK = `tinfra-${process.pid}`;
-const LABELS = ["etcd", "db", "mq", "gateway", "edge", "monitoring"];
 
 /** A key of the prod stack's config as an object (the offline config holds maps as JSON text). */
 function prodValue(key: string): Record<string, unknown> {
@@ -32,7 +31,7 @@ function prodValue(key: string): Record<string, unknown> {
 
 describe("infra/DB stack on a real swarm (contract-true stand-in images; real etcd, Patroni and RabbitMQ, documented-contract stand-ins for the MongoDB, APISIX, Grafana and SWAG servers, which have no server on this machine)", function () {
     this.timeout(600_000);
-    const created = { secrets: [] as string[], labels: [] as string[], network: "", stack: false, volumes: [] as string[], dir: "" };
+    const created = { secrets: [] as string[], network: "", stack: false, volumes: [] as string[], dir: "" };
     let node = "";
 
     before(async function () {
@@ -44,10 +43,7 @@ describe("infra/DB stack on a real swarm (contract-true stand-in images; real et
         this.timeout(180_000);
         if (created.stack) {
             spawnSync("docker", ["stack", "rm", STACK], { stdio: "ignore" });
-            for (let i = 0; i < 60; i++) {
-                if (!docker(["ps", "-aq", "--filter", `label=com.docker.stack.namespace=${STACK}`])) break;
-                await sleep(1000);
-            }
+            await removeTaskContainers(`label=com.docker.stack.namespace=${STACK}`);
         }
         for (const v of created.volumes) {
             for (let i = 0; i < 10 && dockerOk(["volume", "inspect", v]); i++) {
@@ -59,18 +55,11 @@ describe("infra/DB stack on a real swarm (contract-true stand-in images; real et
         if (created.network) {
             for (let i = 0; i < 20 && !dockerOk(["network", "rm", created.network]); i++) await sleep(1000);
         }
-        for (const l of created.labels) spawnSync("docker", ["node", "update", "--label-rm", l, node], { stdio: "ignore" });
         if (created.dir) fs.rmSync(created.dir, { recursive: true, force: true });
     });
 
     it("docker stack deploy accepts the rendered stack, every service converges, every secret is readable at its target", async () => {
         node = docker(["node", "inspect", "self", "--format", "{{.Description.Hostname}}"]);
-        const existing = JSON.parse(docker(["node", "inspect", "self", "--format", "{{json .Spec.Labels}}"]) || "{}") ?? {};
-        for (const l of LABELS) {
-            if (existing[l] === "true") continue;
-            docker(["node", "update", "--label-add", `${l}=true`, node]);
-            created.labels.push(l);
-        }
         created.dir = fs.mkdtempSync(path.join(os.tmpdir(), "tinfra-swag-"));
         const paths = {
             storageBox: created.dir,
@@ -88,7 +77,7 @@ describe("infra/DB stack on a real swarm (contract-true stand-in images; real et
                 "iklimco:docker": { host: "unix:///var/run/docker.sock" },
                 "iklimco:registry": { server: "harbor.iklim.co", auth: false },
                 "iklimco:network": { name: `${STACK}-net`, subnet: "10.231.0.0/24", encrypted: false },
-                "iklimco:nodes": [{ name: node, role: "manager", publicIp: "127.0.0.1", labels: LABELS.concat("vault") }],
+                "iklimco:nodes": [{ name: node, role: "manager", publicIp: "127.0.0.1", labels: ["etcd", "db", "mq", "gateway", "edge", "monitoring", "vault"] }],
                 "iklimco:replicas": { apisix: 1, grafana: 1 },
                 "iklimco:paths": paths,
                 // No public DNS here: the runner reaches Vault privately, and the certificate is self-signed.

@@ -20,7 +20,7 @@ import { bindSourcesOf, createDirectories } from "../../../tools/local/prepare";
 import { SECRET, evaluateStack, input, ofType } from "../../harness";
 import { ensureContractImage } from "../../support/contract-images";
 import { containerOf, healthOf, standIn } from "../../support/contract-stack";
-import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "../../support/docker";
+import { docker, dockerAvailable, dockerOk, ensureSwarm, removeTaskContainers, sleep, waitForService } from "../../support/docker";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const STACK = `tlocal${process.pid}`;
@@ -37,7 +37,7 @@ function runCommand(r: any, timeoutMs = 360_000): { status: number | null; stdou
 
 describe("local stack on a real swarm: its compose export, contract-true stand-in images, every service healthy with its real health check (real etcd, Patroni, RabbitMQ, OpenBao; documented-contract stand-ins for the MongoDB, APISIX, Grafana and SWAG servers)", function () {
     this.timeout(900_000);
-    const created = { secrets: [] as string[], labels: [] as string[], network: "", stacks: false, dir: "" };
+    const created = { secrets: [] as string[], network: "", stacks: false, dir: "" };
     let node = "";
 
     before(async function () {
@@ -49,29 +49,18 @@ describe("local stack on a real swarm: its compose export, contract-true stand-i
         this.timeout(240_000);
         if (created.stacks) spawnSync("docker", ["stack", "rm", STACK], { stdio: "ignore" });
         for (const s of docker(["service", "ls", "--format", "{{.Name}}", "--filter", `name=${STACK}_`]).split("\n").filter(Boolean)) dockerOk(["service", "rm", s]);
-        for (let i = 0; i < 90; i++) {
-            if (!docker(["ps", "-q", "--filter", `name=${STACK}_`])) break;
-            await sleep(1000);
-        }
-        // Exited task containers of the one-shot jobs (step 10's node job) linger until Swarm collects them.
-        for (const c of docker(["ps", "-aq", "--filter", `name=${STACK}_`]).split("\n").filter(Boolean)) dockerOk(["rm", "-f", c]);
+        // With the exited task containers of the one-shot jobs (step 10's node job), which Swarm keeps.
+        await removeTaskContainers(`name=${STACK}_`, 90_000);
         for (const v of docker(["volume", "ls", "-q", "--filter", `name=${STACK}_`]).split("\n").filter(Boolean)) {
             for (let i = 0; i < 10 && !dockerOk(["volume", "rm", v]); i++) await sleep(1000);
         }
         for (const s of created.secrets) dockerOk(["secret", "rm", s]);
         if (created.network) for (let i = 0; i < 30 && dockerOk(["network", "inspect", created.network]) && !dockerOk(["network", "rm", created.network]); i++) await sleep(1000);
-        for (const l of created.labels) dockerOk(["node", "update", "--label-rm", l, node]);
         if (created.dir) fs.rmSync(created.dir, { recursive: true, force: true });
     });
 
     it("deploys everything the local stack declares and every service converges healthy", async () => {
         node = docker(["node", "inspect", "self", "--format", "{{.Description.Hostname}}"]);
-        const existing = JSON.parse(docker(["node", "inspect", "self", "--format", "{{json .Spec.Labels}}"]) || "{}") ?? {};
-        for (const l of NODE_LABELS) {
-            if (existing[l] === "true") continue;
-            docker(["node", "update", "--label-add", `${l}=true`, node]);
-            created.labels.push(l);
-        }
         // The operator's local images: here, the contract-true stand-ins, under their own tags.
         const images = Object.fromEntries((Object.keys(IMAGE_CONTRACTS) as ImageKey[]).map((k) => [k, ensureContractImage(k).tag])) as Record<ImageKey, string>;
         created.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${STACK}-`));

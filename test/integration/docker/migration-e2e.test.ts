@@ -30,7 +30,7 @@ import { SECRET, evaluateStack, input, ofType } from "../../harness";
 import { amqpOpen } from "../../support/amqp";
 import { ensureContractImage } from "../../support/contract-images";
 import { containerOf, standIn } from "../../support/contract-stack";
-import { docker, dockerAsync, dockerAsyncOk, dockerAvailable, dockerOk, ensureSwarm, sleep, waitForService } from "../../support/docker";
+import { docker, dockerAsync, dockerAsyncOk, dockerAvailable, dockerOk, ensureSwarm, removeTaskContainers, sleep, waitForService } from "../../support/docker";
 import { makeCa, openbaoAvailable } from "../../support/openbao";
 import { freePort } from "../../support/ports";
 import { runProcess } from "../../support/process";
@@ -146,7 +146,7 @@ class ReadLog {
 (dockerAvailable() && openbaoAvailable() && fs.existsSync(PG_BIN) ? describe : describe.skip)("migration from the running platform: the operators' compose stack iklimco on the real swarm (real OpenBao, etcd, Patroni and RabbitMQ; SWAG's volume; no MongoDB here: its move is checked against its documented contract elsewhere)", function () {
     this.timeout(1_200_000);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "migration-e2e-"));
-    const created = { network: false, stack: false, secrets: [] as string[], labels: [] as string[], volumesBefore: new Set<string>() };
+    const created = { network: false, stack: false, secrets: [] as string[], volumesBefore: new Set<string>() };
     let node = "";
 
     before(async function () {
@@ -163,8 +163,7 @@ class ReadLog {
         if (created.stack) {
             spawnSync("docker", ["stack", "rm", STACK], { stdio: "ignore" });
             for (const s of docker(["service", "ls", "--format", "{{.Name}}", "--filter", `name=${STACK}_`]).split("\n").filter(Boolean)) dockerOk(["service", "rm", s]);
-            for (let i = 0; i < 90 && docker(["ps", "-q", "--filter", `name=${STACK}_`]); i++) await sleep(1000);
-            for (const c of docker(["ps", "-aq", "--filter", `name=${STACK}_`]).split("\n").filter(Boolean)) dockerOk(["rm", "-f", c]);
+            await removeTaskContainers(`name=${STACK}_`, 90_000);
         }
         for (const v of docker(["volume", "ls", "-q"]).split("\n").filter((v) => v.startsWith(`${STACK}_`) && !created.volumesBefore.has(v))) {
             for (let i = 0; i < 10 && !dockerOk(["volume", "rm", v]); i++) await sleep(1000);
@@ -172,7 +171,6 @@ class ReadLog {
         for (const s of created.secrets) dockerOk(["secret", "rm", s]);
         for (const c of docker(["config", "ls", "--format", "{{.Name}}"]).split("\n").filter((c) => c.startsWith(`${STACK}_`))) dockerOk(["config", "rm", c]);
         if (created.network) for (let i = 0; i < 30 && dockerOk(["network", "inspect", NET]) && !dockerOk(["network", "rm", NET]); i++) await sleep(1000);
-        for (const l of created.labels) dockerOk(["node", "update", "--label-rm", l, node]);
         fs.rmSync(tmp, { recursive: true, force: true });
         fs.rmSync(CWD, { recursive: true, force: true });
     });
@@ -181,12 +179,6 @@ class ReadLog {
         const t = (label: string, since: number) => console.log(`      ${label}: ${((Date.now() - since) / 1000).toFixed(1)} s`);
         const tStart = Date.now();
         node = docker(["node", "inspect", "self", "--format", "{{.Description.Hostname}}"]);
-        const existing = JSON.parse(docker(["node", "inspect", "self", "--format", "{{json .Spec.Labels}}"]) || "{}") ?? {};
-        for (const l of NODE_LABELS) {
-            if (existing[l] === "true") continue;
-            docker(["node", "update", "--label-add", `${l}=true`, node]);
-            created.labels.push(l);
-        }
         const keys: ImageKey[] = ["etcd", "patroni", "rabbitmq", "swag", "vault", "certTools", "mongodb", "apisix", "apisixInit", "grafana", "dbInit"];
         const contract = Object.fromEntries(keys.map((k) => [k, ensureContractImage(k).tag])) as Record<ImageKey, string>;
         const legacyVaultImage = ensureOpenBaoImage();

@@ -26,7 +26,7 @@ import { composeText } from "../../../components/swarm/stack-file";
 import { stackFilesOf } from "../../../tools/offline/compose";
 import { SECRET, evaluateStack, input, ofType } from "../../harness";
 import { ensureBackupImage } from "../../support/backup-image";
-import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep } from "../../support/docker";
+import { docker, dockerAvailable, dockerOk, ensureSwarm, removeTaskContainers, sleep } from "../../support/docker";
 import { makeCa, openbaoAvailable } from "../../support/openbao";
 import { ensureOpenBaoVaultImage } from "../../support/openbao-image";
 
@@ -41,7 +41,7 @@ describe("Vault backup service on the real swarm: an empty StorageBox, converged
     const network = `${P}-net`;
     const octet = 100 + crypto.randomInt(100);
     const subnet = `10.${octet}.77.0/24`;
-    const created = { services: [] as string[], secrets: [] as string[], stack: false, label: false, network: false };
+    const created = { services: [] as string[], secrets: [] as string[], stack: false, network: false };
     let node = "";
     let dir = "";
 
@@ -56,11 +56,11 @@ describe("Vault backup service on the real swarm: an empty StorageBox, converged
         if (created.stack) spawnSync("docker", ["stack", "rm", P], { stdio: "ignore" });
         for (const s of created.services) spawnSync("docker", ["service", "rm", s], { stdio: "ignore" });
         for (const j of [1].map((n) => `${P}_vault-backup-dir-${n}`)) spawnSync("docker", ["service", "rm", j], { stdio: "ignore" });
-        for (let i = 0; i < 60 && docker(["ps", "-aq", "--filter", `label=com.docker.stack.namespace=${P}`]) + docker(["ps", "-aq", "--filter", `label=com.docker.swarm.service.name=${P}_vault-1`]); i++) await sleep(1000);
+        // The stack's, vault-1's and the directory job's exited task (which Swarm keeps after its service goes).
+        await removeTaskContainers(`name=${P}_`);
         for (const s of created.secrets) spawnSync("docker", ["secret", "rm", s], { stdio: "ignore" });
         for (let i = 0; i < 15 && dockerOk(["volume", "inspect", `${P}_vault-1-data`]) && !dockerOk(["volume", "rm", `${P}_vault-1-data`]); i++) await sleep(1000);
         if (created.network) for (let i = 0; i < 20 && !dockerOk(["network", "rm", network]); i++) await sleep(1000);
-        if (created.label) spawnSync("docker", ["node", "update", "--label-rm", "vault", node], { stdio: "ignore" });
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -68,11 +68,6 @@ describe("Vault backup service on the real swarm: an empty StorageBox, converged
         const backupImage = ensureBackupImage("tvr");
         const vaultImage = ensureOpenBaoVaultImage("tvr");
         node = docker(["node", "inspect", "self", "--format", "{{.Description.Hostname}}"]);
-        const labels = JSON.parse(docker(["node", "inspect", "self", "--format", "{{json .Spec.Labels}}"]) || "{}") ?? {};
-        if (labels.vault !== "true") {
-            docker(["node", "update", "--label-add", "vault=true", node]);
-            created.label = true;
-        }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), `${P}-`));
         const storageBox = path.join(dir, "storagebox");
         fs.mkdirSync(storageBox); // mounted and empty: a fresh StorageBox
@@ -200,7 +195,7 @@ describe("Vault backup service on the real swarm: an empty StorageBox, converged
         const snapDir = path.join(storageBox, "vault-snapshots");
         const snaps = () => fs.readdirSync(snapDir).filter((f) => /^vault-raft-\d{8}T\d{6}Z\.snap$/.test(f));
         const deadline = Date.now() + 150_000;
-        while (Date.now() < deadline && !(snaps().length && fs.existsSync(path.join(snapDir, ".last-success")))) await sleep(2000);
+        while (Date.now() < deadline && !(snaps().length && fs.existsSync(path.join(snapDir, ".last-success")))) await sleep(250);
         const logs = spawnSync("docker", ["service", "logs", "--raw", name], { encoding: "utf8" });
         expect(snaps(), logs.stdout + logs.stderr).to.have.length.greaterThan(0);
         const snap = fs.readFileSync(path.join(snapDir, snaps()[0]));

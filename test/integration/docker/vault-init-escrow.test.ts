@@ -17,7 +17,7 @@ import { Settings } from "../../../components/config";
 import { shippedScript } from "../../../components/shell";
 import { vaultMembers } from "../../../components/vault/members";
 import { serverConfigJson } from "../../../components/vault/server-config";
-import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep } from "../../support/docker";
+import { docker, dockerAvailable, dockerOk, ensureSwarm, removeTaskContainers, sleep } from "../../support/docker";
 import { makeCa, openbaoAvailable } from "../../support/openbao";
 import { ensureOpenBaoVaultImage } from "../../support/openbao-image";
 
@@ -69,7 +69,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
     after(async () => {
         for (const s of [...created.services, `${P}_vault-bootstrap`]) if (dockerOk(["service", "inspect", s])) docker(["service", "rm", s]);
         // Tasks stop before their volume and network can go.
-        for (let i = 0; i < 30 && docker(["ps", "-aq", "--filter", `label=com.docker.swarm.service.name=${P}_vault-1`]) + docker(["ps", "-aq", "--filter", `label=com.docker.swarm.service.name=${P}_vault-bootstrap`]); i++) await sleep(1000);
+        for (const s of ["vault-1", "vault-bootstrap"]) await removeTaskContainers(`label=com.docker.swarm.service.name=${P}_${s}`);
         for (const s of created.secrets) dockerOk(["secret", "rm", s]);
         dockerOk(["config", "rm", escrow]);
         for (let i = 0; i < 15 && !dockerOk(["volume", "rm", `${P}_vault-1-data`]) && dockerOk(["volume", "inspect", `${P}_vault-1-data`]); i++) await sleep(1000);
@@ -187,7 +187,7 @@ describe("Vault init answer escrow: a run killed after Vault's init is recovered
             } catch (e) {
                 status = String(e);
             }
-            await sleep(2000);
+            await sleep(500);
         }
         expect(status).to.match(/"initialized":true/).and.to.match(/"sealed":false/);
         let logs = "";

@@ -10,7 +10,7 @@
 //     publishes of one port cannot share a node);
 //   - the members use DNS round robin (endpoint_mode: dnsrr): this machine cannot route to Swarm virtual IPs
 //     (IPVS), and the members find each other by their overlay names.
-// Everything Docker here is named tvbao*; the node's `vault` label is added only when missing, and then removed.
+// Everything Docker here is named tvbao*; the node carries the `vault` label (test/support/docker.ts ensureSwarm).
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -24,7 +24,7 @@ import { stackFilesOf, stackFileText } from "../../../tools/offline/compose";
 import { evaluateStack } from "../../harness";
 import { ensureCertToolsImage } from "../../support/cert-tools-image";
 import { TestCert, makeCert } from "../../support/certs";
-import { docker, dockerAvailable, dockerOk, ensureSwarm, sleep } from "../../support/docker";
+import { docker, dockerAvailable, dockerOk, ensureSwarm, removeTaskContainers, sleep } from "../../support/docker";
 import { ApiResponse, openbaoAvailable, vaultApi } from "../../support/openbao";
 import { ensureOpenBaoVaultImage } from "../../support/openbao-image";
 import { freePort } from "../../support/ports";
@@ -46,10 +46,7 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
     let nodeSsl: string;
     let box: string;
     let nodeName: string;
-    let nodeId: string;
     let image: string;
-    let labelAdded = false;
-    let labelKeeper: NodeJS.Timeout | undefined;
     let certs: Record<"first" | "renewed", TestCert>;
     let secretName: string;
     /** Both certificates the members serve in this test, as the client's trust. */
@@ -140,7 +137,6 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
         expect(openbaoAvailable(), "bao is installed by tools/test-all.sh").to.equal(true);
         await ensureSwarm();
         nodeName = docker(["info", "--format", "{{.Name}}"]);
-        nodeId = docker(["info", "--format", "{{.Swarm.NodeID}}"]);
         removeServices();
         image = ensureOpenBaoVaultImage(P);
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${P}-`));
@@ -187,20 +183,6 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
         const file = path.join(tmp, "docker-stack-vault.yml");
         fs.writeFileSync(file, stackFileText(doc));
 
-        // Other tests on this shared node add and remove the same label; while this test runs, the label is
-        // put back whenever it goes (the members would otherwise be rejected from the node).
-        const keepLabel = () => {
-            const labels = JSON.parse(docker(["node", "inspect", nodeId, "--format", "{{json .Spec.Labels}}"]) || "{}") ?? {};
-            if (labels.vault !== "true" && dockerOk(["node", "update", "--label-add", "vault=true", nodeId])) labelAdded = true;
-        };
-        keepLabel();
-        labelKeeper = setInterval(() => {
-            try {
-                keepLabel();
-            } catch {
-                /* the next tick tries again */
-            }
-        }, 2000);
         await removeWhenFree("network", NET);
         docker(["network", "create", "--driver", "overlay", "--attachable", "--label", `com.iklimco.test=${P}`, NET]);
 
@@ -234,13 +216,12 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
 
     after(async function () {
         if (figures.length) console.log(`\n      measured:\n${figures.map((f) => `        ${f}`).join("\n")}`);
-        if (labelKeeper) clearInterval(labelKeeper);
         if (process.env.TVBAO_KEEP) return;
         removeServices();
+        await removeTaskContainers(`name=${STACK}_`);
         for (const v of volumes) await removeWhenFree("volume", v);
         if (secretName) await removeWhenFree("secret", secretName);
         await removeWhenFree("network", NET);
-        if (labelAdded) dockerOk(["node", "update", "--label-rm", "vault", nodeId]);
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });
 

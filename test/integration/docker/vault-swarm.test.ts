@@ -8,7 +8,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { docker, dockerAvailable, dockerOk, ensureBusyboxImage, ensureSwarm } from "../../support/docker";
+import { docker, dockerAvailable, dockerOk, ensureBusyboxImage, ensureSwarm, removeTaskContainers } from "../../support/docker";
 
 const DIR = path.join(__dirname, "..", "..", "..", "components", "vault");
 
@@ -42,7 +42,9 @@ describe("vault node-job on a real Docker Swarm (busybox image)", function () {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tvault-swarm-"));
         fs.chmodSync(tmp, 0o777);
     });
-    after(() => {
+    after(async () => {
+        // The jobs' exited task containers, which Swarm keeps after node-job.sh removes the job service.
+        await removeTaskContainers(`name=tvault-node-job-${id}.`);
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });
 

@@ -49,30 +49,41 @@ async function serverWithBackupRole(): Promise<{ s: OpenBaoServer; root: string;
 
 describe("Vault backups against a real server (OpenBao)", function () {
     this.timeout(180_000);
-    let server: Awaited<ReturnType<typeof serverWithBackupRole>>;
+    type Server = Awaited<ReturnType<typeof serverWithBackupRole>>;
+    /** One server for the tests that leave it as they found it (each in a directory of its own); the restore
+     *  tests, which change its data or stop it, each start their own. */
+    let shared: Server | undefined;
+    let server: Server;
     let dir: string;
     let env: Record<string, string>;
     const extra: OpenBaoServer[] = [];
 
-    before(() => expect(openbaoAvailable(), "bao is installed by tools/test-all.sh").to.equal(true));
-    beforeEach(async () => {
-        server = await serverWithBackupRole();
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "tbackup-"));
-        fs.writeFileSync(path.join(dir, "role_id"), server.roleId);
-        fs.writeFileSync(path.join(dir, "secret_id"), server.secretId);
+    /** The scripts' environment for `s`, with its credentials in files of this test's directory. */
+    function use(s: Server): void {
+        server = s;
+        fs.writeFileSync(path.join(dir, "role_id"), s.roleId);
+        fs.writeFileSync(path.join(dir, "secret_id"), s.secretId);
         env = {
-            VAULT_ADDR: server.s.address,
-            CURL_OPTS: `--cacert ${server.s.ca.caCert}`,
+            VAULT_ADDR: s.s.address,
+            CURL_OPTS: `--cacert ${s.s.ca.caCert}`,
             ROLE_ID_FILE: path.join(dir, "role_id"),
             SECRET_ID_FILE: path.join(dir, "secret_id"),
             SNAPSHOT_DIR: path.join(dir, "snapshots"),
             KEEP: "3",
         };
+    }
+
+    before(() => expect(openbaoAvailable(), "bao is installed by tools/test-all.sh").to.equal(true));
+    beforeEach(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "tbackup-"));
+        use((shared ??= await serverWithBackupRole()));
     });
     afterEach(async () => {
-        await server.s.destroy();
         while (extra.length) await extra.pop()!.destroy();
         fs.rmSync(dir, { recursive: true, force: true });
+    });
+    after(async () => {
+        await shared?.s.destroy();
     });
 
     it("logs in with the backup AppRole (the program's policy), writes a real Raft snapshot atomically and marks success, printing no credential (OpenBao)", async () => {
@@ -116,7 +127,7 @@ describe("Vault backups against a real server (OpenBao)", function () {
         expect(files[2]).to.not.match(/^vault-raft-2020/);
     });
 
-    const failures: { what: string; breakIt: (e: Record<string, string>) => Promise<void> | void; message: RegExp }[] = [
+    const failures: { what: string; breakIt: (e: Record<string, string>) => Promise<void> | void; message: RegExp; repair?: () => Promise<void> }[] = [
         {
             what: "Vault is sealed",
             breakIt: async () => {
@@ -124,6 +135,11 @@ describe("Vault backups against a real server (OpenBao)", function () {
                 expect(r.status, r.text).to.equal(204);
             },
             message: /FAILED: Vault at https:\/\/127.0.0.1:\d+ is sealed or has no leader \(HTTP 503\)/,
+            // The next tests use the same server.
+            repair: async () => {
+                await server.s.unseal(server.unsealKey);
+                await server.s.waitHealthy(30_000, true);
+            },
         },
         { what: "the secret id is wrong", breakIt: (e) => fs.writeFileSync(e.SECRET_ID_FILE, "00000000-0000-0000-0000-000000000000"), message: /FAILED: AppRole login refused by .* with HTTP 400/ },
         { what: "Vault is unreachable", breakIt: (e) => void (e.VAULT_ADDR = "https://127.0.0.1:9"), message: /FAILED: cannot reach Vault/ },
@@ -134,7 +150,12 @@ describe("Vault backups against a real server (OpenBao)", function () {
             fs.mkdirSync(env.SNAPSHOT_DIR);
             fs.writeFileSync(path.join(env.SNAPSHOT_DIR, ".last-success"), "2026-11-01T00:00:00Z\n");
             await f.breakIt(env);
-            const r = await runScript("vault-snapshot.sh", [], env);
+            let r: { code: number; out: string };
+            try {
+                r = await runScript("vault-snapshot.sh", [], env);
+            } finally {
+                await f.repair?.();
+            }
             expect(r.code, r.out).to.equal(1);
             expect(r.out).to.match(f.message);
             expect(snapshots(env.SNAPSHOT_DIR)).to.deep.equal([]);
@@ -169,6 +190,11 @@ describe("Vault backups against a real server (OpenBao)", function () {
     });
 
     describe("restore", () => {
+        beforeEach(async () => {
+            const own = await serverWithBackupRole();
+            extra.push(own.s);
+            use(own);
+        });
         const writeToken = (token: string) => {
             const f = path.join(dir, "token");
             fs.writeFileSync(f, token, { mode: 0o600 });
