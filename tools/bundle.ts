@@ -15,11 +15,10 @@ import * as esbuild from "esbuild";
 import * as fs from "fs";
 import { builtinModules } from "module";
 import * as path from "path";
+import { BIN as OUT, REPO } from "./build-paths";
+import { runMain } from "./cli";
 import { DYNAMIC_PROVIDERS } from "./serialize-providers";
 
-/** The repository: this file's parent as TypeScript (tools/), its grandparent as bin/tools/bundle.js. */
-const REPO = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")].find((d) => fs.existsSync(path.join(d, "Pulumi.yaml")))!;
-const OUT = path.join(REPO, "bin");
 
 /** The program's entry points, bundled over their tsc output in bin/. */
 export const BUNDLED_ENTRIES = ["index.ts", "platform.ts", "tools/plan.ts"];
@@ -108,12 +107,4 @@ export async function bundleProgram(): Promise<string[]> {
     return written;
 }
 
-if (require.main === module) {
-    bundleProgram().then(
-        () => process.exit(0),
-        (err) => {
-            process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runMain(bundleProgram);

@@ -7,10 +7,7 @@
 // that bin/ is not older than the sources (tools/offline/built.ts) would call it stale.
 import * as fs from "fs";
 import * as path from "path";
-
-/** The repository: this file's parent as TypeScript (tools/), its grandparent as bin/tools/copy-assets.js. */
-const REPO = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")].find((d) => fs.existsSync(path.join(d, "Pulumi.yaml")))!;
-const OUT = path.join(REPO, "bin");
+import { BIN as OUT, REPO } from "./build-paths";
 
 /** Files under `dir` (relative to the repository) that are not TypeScript sources. */
 export function assetFiles(dir: string): string[] {

@@ -6,6 +6,7 @@ import { goDaddyRecordProvider } from "../components/dns/godaddy";
 import { PrebuiltProvider, ProviderSource, prebuiltPath, serializeProvider } from "../components/prebuilt-dynamic-resource";
 import { sha256 } from "../components/swarm/manager-script";
 import { rootTokenRetirementProvider } from "../components/vault/retire-root";
+import { runMain } from "./cli";
 
 /** Every dynamic provider of the program (test/unit/prebuilt-providers.test.ts checks none is missing). */
 export const DYNAMIC_PROVIDERS: readonly (() => ProviderSource)[] = [goDaddyRecordProvider, rootTokenRetirementProvider];
@@ -22,12 +23,4 @@ export async function writePrebuiltProviders(): Promise<string[]> {
     return written;
 }
 
-if (require.main === module) {
-    writePrebuiltProviders().then(
-        () => process.exit(0),
-        (err) => {
-            process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runMain(writePrebuiltProviders);
