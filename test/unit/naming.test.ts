@@ -56,7 +56,7 @@ describe("naming: one module derives every name", function () {
         const members = services.map((s) => input(s, "taskSpec.networksAdvanceds")[0].aliases[0] as string).filter((a) => /-\d+$/.test(a));
         expect(members).to.include.members(["etcd-1", "patroni-3", "mongodb-2", "rabbitmq-1", "vault-1"]);
         const expected = new Set([...members.map((m) => memberVolume("iklimco", m)), swagConfigVolume("iklimco")]);
-        expect([...volumes].sort()).to.deep.equal([...expected].filter((v) => volumes.has(v)).sort());
+        for (const v of volumes) expect(expected.has(v), `${v} is neither a member's volume nor SWAG's`).to.equal(true);
         expect(volumes.has(memberVolume("iklimco", memberName("vault", 1)))).to.equal(true);
         expect(volumes.has(swagConfigVolume("iklimco"))).to.equal(true);
     });
