@@ -1,6 +1,8 @@
 // One cold start of the program, run by `npm run bench` as a fresh node process with the environment the
-// Pulumi nodejs language host would give it. It runs as the JavaScript `npm run build` puts in bin/, so the
-// only TypeScript this process compiles, if any, is the program's, with the options Pulumi would use.
+// Pulumi nodejs language host would give it, prepared as `@pulumi/pulumi/cmd/run` prepares one before it loads
+// the program (startup.ts startLikeLanguageHost). It runs as the JavaScript `npm run build` puts in bin/, so
+// the only TypeScript this process compiles, if any, is the program's, with the options Pulumi would use. The
+// SDK's mock monitor stands in for the engine, as in the floor.
 //
 // Input (env IKLIMCO_BENCH_INPUT): { root, stack, config, secretKeys, program } (coldstart.ts ColdStartInput).
 // Output on stdout: the line "evaluated" the moment the program's graph is complete (the benchmark times up to
@@ -8,8 +10,9 @@
 // so no value, secret or not, leaves this process), the ordering reasons by URN, and the start mode.
 import { createHash } from "crypto";
 import * as path from "path";
-import { REPO_ROOT, evaluateProgram } from "./engine";
-import { registerLikePulumi } from "./startup";
+import { startLikeLanguageHost } from "./startup";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
 
 interface ChildInput {
     /** The project directory (where Pulumi.yaml is); the language host runs the program from there. */
@@ -24,9 +27,13 @@ async function main(): Promise<void> {
     const input: ChildInput = JSON.parse(process.env.IKLIMCO_BENCH_INPUT ?? "null");
     if (!input) throw new Error("IKLIMCO_BENCH_INPUT is not set: this file is run by tools/bench.ts");
     const root = path.resolve(input.root);
-    if (REPO_ROOT !== root) throw new Error(`startup child: the engine's root ${REPO_ROOT} is not the project directory ${root}`);
     process.chdir(root);
-    const mode = registerLikePulumi(root);
+    const mode = await startLikeLanguageHost(root);
+    // The program's modules load next, before anything of the SDK but what cmd/run loaded: as run.js requires the
+    // program's main. The declaring module only defines declareStack(), which the engine calls under its mocks.
+    require(input.program);
+    const { REPO_ROOT, evaluateProgram }: typeof import("./engine") = require("./engine");
+    if (REPO_ROOT !== root) throw new Error(`startup child: the engine's root ${REPO_ROOT} is not the project directory ${root}`);
     const ev = await evaluateProgram({ stack: input.stack, config: input.config, secretKeys: input.secretKeys, program: input.program });
     process.stdout.write("evaluated\n");
 

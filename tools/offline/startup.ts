@@ -84,6 +84,21 @@ export function startMode(cwd: string, env: NodeJS.ProcessEnv): StartMode {
 }
 
 /**
+ * Does in this process what `@pulumi/pulumi/cmd/run` (index.js) does before it loads any program, with the same
+ * modules: its OpenTelemetry instrumentation, source-map-support's stack formatter (every stack formatted from
+ * then on, the SDK's own included, is source-mapped), and the inspector session of the closure serialiser's V8
+ * hooks (the debugger it enables hears of every script parsed from then on). Then registers ts-node as run.js
+ * would. Returns the mode it registered.
+ */
+export async function startLikeLanguageHost(cwd: string): Promise<StartMode> {
+    const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    require(path.join(sdk, "cmd", "run", "instrumentation"));
+    require(require.resolve("source-map-support/register", { paths: [sdk] }));
+    await require(path.join(sdk, "runtime", "closure", "v8Hooks")).isInitializedAsync();
+    return registerLikePulumi(cwd);
+}
+
+/**
  * Registers ts-node in this process exactly as `@pulumi/pulumi/cmd/run` does for a CommonJS program (same
  * helpers, same options, same precedence), so a child process started with the language host's environment
  * compiles the program as `pulumi preview` would. Returns the mode it registered.
