@@ -6,11 +6,15 @@
 // monitor only passes type, name and inputs to the mocks, so the registration request itself is read here by
 // wrapping the monitor's `registerResource`; this relies on @pulumi/pulumi internals, which is why that
 // package's version is pinned.
+//
+// This module loads the SDK's runtime modules only, never its index: as `@pulumi/pulumi/cmd/run` does, so the
+// program's own modules are the first to load the index (sdk-start.ts acts before that happens).
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { Output, output } from "@pulumi/pulumi/output";
 import type { DeclaredStack } from "../../components/declared-stack";
-import { NO_PIPELINE } from "../../components/pipeline";
+import type { PipelineRecord } from "../../components/pipeline";
 import type { ServiceBuilder } from "../../components/swarm/service";
 import type { GraphReason } from "./graph";
 import { computedOutputs } from "./mocks";
@@ -18,6 +22,11 @@ import { computedOutputs } from "./mocks";
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const settings = require("@pulumi/pulumi/runtime/settings");
 const rpc = require("@pulumi/pulumi/runtime/rpc");
+const { setMocks } = require("@pulumi/pulumi/runtime/mocks") as typeof pulumi.runtime;
+const { setAllConfig } = require("@pulumi/pulumi/runtime/config") as typeof pulumi.runtime;
+
+/** The record of a plain program, which notes no pipeline step. */
+const NO_PIPELINE: PipelineRecord = { realised: [], reasons: [] };
 
 export const SECRET_MARK = "[secret]";
 
@@ -205,7 +214,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     let pending = 0;
     const project = opts.project ?? "iklimco-platform";
 
-    await pulumi.runtime.setMocks(
+    await setMocks(
         {
             newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) } }),
             call: (args) => args.inputs,
@@ -214,7 +223,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
         opts.stack,
         false,
     );
-    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys);
+    setAllConfig(opts.config, opts.secretKeys);
 
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
@@ -293,11 +302,11 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
 
     const outputs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(declared.outputs)) {
-        if (!pulumi.Output.isInstance(v) && (typeof v !== "object" || v === null)) {
+        if (!Output.isInstance(v) && (typeof v !== "object" || v === null)) {
             outputs[k] = v;
             continue;
         }
-        const o = pulumi.output(v as any);
+        const o = output(v as any);
         const secret = await (o as any).isSecret;
         const value = await new Promise((resolve) => o.apply((x: unknown) => resolve(x)));
         outputs[k] = secret ? SECRET_MARK : value;

@@ -1,7 +1,7 @@
 // What real providers compute and the mock monitor cannot: without these, applies on them never resolve.
 // What a resource answers depends on its type only; the values are derived from its name, so two evaluations
 // produce identical inputs.
-import * as pulumi from "@pulumi/pulumi";
+import { Config } from "@pulumi/pulumi/config";
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (type) {
@@ -29,7 +29,7 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
         case "pulumi:pulumi:StackReference":
             // A program that reads another stack (the microservice program reads the platform's outputs) gets
             // them offline from the config key `offline:stackOutputs` (JSON), so it can be planned without state.
-            return { outputs: JSON.parse(new pulumi.Config("offline").get("stackOutputs") ?? "{}"), secretOutputNames: [] };
+            return { outputs: JSON.parse(new Config("offline").get("stackOutputs") ?? "{}"), secretOutputNames: [] };
         case "pulumi-nodejs:dynamic/iklimco:RootTokenRetirement":
             return { roleId: `mock-pulumi-role-id-${name}`, secretId: `mock-pulumi-secret-id-${name}` };
         default:

@@ -29,9 +29,8 @@ async function main(): Promise<void> {
     const root = path.resolve(input.root);
     process.chdir(root);
     const mode = await startLikeLanguageHost(root);
-    // The program's modules load next, before anything of the SDK but what cmd/run loaded: as run.js requires the
-    // program's main. The declaring module only defines declareStack(), which the engine calls under its mocks.
-    require(input.program);
+    // Only now, as cmd/run loads the SDK's runtime after its instrumentation: the engine loads those runtime
+    // modules and leaves the SDK's index to the program's own modules (engine.ts).
     const { REPO_ROOT, evaluateProgram }: typeof import("./engine") = require("./engine");
     if (REPO_ROOT !== root) throw new Error(`startup child: the engine's root ${REPO_ROOT} is not the project directory ${root}`);
     const ev = await evaluateProgram({ stack: input.stack, config: input.config, secretKeys: input.secretKeys, program: input.program });
