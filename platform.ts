@@ -3,6 +3,8 @@
 // and the offline engine (`npm run plan`, `npm run bench`, the tests) call the same `declarePlatform`. The order
 // between components comes from the data passed between them; the pipeline record says which resources realise
 // which step and why each ordering edge without data exists (components/pipeline.ts).
+// First: it must act before anything loads the Pulumi SDK (sdk-start.ts).
+import "./sdk-start";
 import * as pulumi from "@pulumi/pulumi";
 import { VaultBackup } from "./components/backup";
 import { CertFlow } from "./components/certs";

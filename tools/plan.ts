@@ -1,6 +1,8 @@
 // `npm run plan -- --stack <name> [--json|--mermaid] [--compose <dir>] [--config-file <file>]`: evaluates the
 // real program against Pulumi.<name>.yaml under the mock engine and prints what it would deploy, with no
 // credentials and no secret values, then the policy pack's violations; a mandatory one exits 1, a config error 2.
+// First: the program's start measures act before anything loads the Pulumi SDK (sdk-start.ts).
+import "../sdk-start";
 import { assertBuilt } from "./offline/built";
 import { planCommand } from "./offline/plan-command";
 
