@@ -176,7 +176,11 @@ describe("the seeds' Vault flow on a real swarm: three OpenBao members from the 
             svc.deploy.endpoint_mode = "dnsrr";
             expect(svc.volumes).to.deep.include({ type: "bind", source: nodeSsl, target: "/vault/certs", read_only: true });
         }
-        secretName = doc.secrets.vault_unseal_key.name;
+        // The file's own prefix on the program's content-named secret, so no other test on the shared swarm sees a
+        // secret by the program's name that the program did not make (the migration refuses such a name clash).
+        expect(doc.secrets.vault_unseal_key.name).to.match(/^vault_unseal_key_[0-9a-f]{8}$/);
+        secretName = `${P}-${doc.secrets.vault_unseal_key.name}`;
+        doc.secrets.vault_unseal_key.name = secretName;
         volumes = Object.values(doc.volumes).map((v: any) => v.name);
         // A run cut short leaves its data behind: this cluster starts uninitialised.
         for (const v of volumes) await removeWhenFree("volume", v);
