@@ -28,8 +28,7 @@ import { evaluateProgram } from "./offline/engine";
 import { DeployTime, ReadyDurations, TimedResource, deployTime, measureReady, readyKind } from "./offline/swarm-time";
 import { StartMode, declaringModule, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
 import { runThroughCmdRun } from "./offline/grpc-engine";
-import { projectName } from "./offline/stack-config";
-import { readStackConfig } from "./offline/stack-config";
+import { projectName, readStackConfig } from "./offline/stack-config";
 
 interface BenchArgs {
     stack: string;

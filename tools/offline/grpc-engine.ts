@@ -1,12 +1,14 @@
 // A stand-in for the Pulumi engine over gRPC, so a program can run through Pulumi's own entry,
 // `@pulumi/pulumi/cmd/run`, exactly as the nodejs language host starts it: the same arguments, the config in
 // PULUMI_CONFIG, the resource monitor and engine services on a local port. It answers a registration as the
-// SDK's mock monitor does (the inputs back as the state, with what mocks.ts computes, and the same features:
-// no output values), so what it records compares with the offline engine's evaluation and the floor's mocks.
+// offline engine's mocks do (mocks.ts mockRegistration) and, like the SDK's mock monitor, does not offer output
+// values, so what it records compares with the offline engine's evaluation and the floor's mocks. It serves
+// only what this program calls: anything else answers UNIMPLEMENTED.
 // `npm run bench` times the start-up through it; test/integration/host/cmd-run.test.ts runs index.ts with it.
 import { spawn } from "child_process";
 import * as path from "path";
-import { computedOutputs } from "./mocks";
+import { mockRegistration } from "./mocks";
+import { sdkDirectory } from "./startup";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 
@@ -43,7 +45,7 @@ export interface CmdRunOptions {
 
 /** The gRPC and protobuf modules of the SDK the program loads, so both ends speak the same versions. */
 function sdkModules(root: string) {
-    const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] }));
+    const sdk = sdkDirectory(root);
     const from = (m: string) => require(require.resolve(m, { paths: [sdk] }));
     return {
         sdk,
@@ -82,23 +84,18 @@ export async function runThroughCmdRun(opts: CmdRunOptions): Promise<CmdRunResul
             info.setSupportedfeaturesList([F.RESOURCE_MONITOR_FEATURE_SECRETS, F.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES, F.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS, F.RESOURCE_MONITOR_FEATURE_DELETED_WITH, F.RESOURCE_MONITOR_FEATURE_TRANSFORMS]);
             cb(null, info);
         },
-        supportsFeature: (call: any, cb: any) => {
-            const r = new m.resproto.SupportsFeatureResponse();
-            r.setHassupport(call.request.getId() !== "outputValues");
-            cb(null, r);
-        },
         registerResource: (call: any, cb: any) => {
             const req = call.request;
             const type: string = req.getType();
             const name: string = req.getName();
             const parent: string = req.getParent();
             const urn = urnOf(parent, type, name);
-            const inputs = req.getObject()?.toJavaScript() ?? {};
+            const answer = mockRegistration(type, name, req.getObject()?.toJavaScript() ?? {});
             registrations.push({ urn, type, name, custom: req.getCustom(), parent: parent || undefined });
             const resp = new m.resproto.RegisterResourceResponse();
             resp.setUrn(urn);
-            resp.setId(req.getCustom() ? `${name}-id` : "");
-            resp.setObject(m.structproto.Struct.fromJavaScript({ ...inputs, ...computedOutputs(type, name, inputs) }));
+            resp.setId(req.getCustom() ? answer.id : "");
+            resp.setObject(m.structproto.Struct.fromJavaScript(answer.state));
             cb(null, resp);
         },
         registerResourceOutputs: (call: any, cb: any) => {
@@ -107,11 +104,6 @@ export async function runThroughCmdRun(opts: CmdRunOptions): Promise<CmdRunResul
                 graphAt ??= process.hrtime.bigint();
             }
             cb(null, empty());
-        },
-        invoke: (call: any, cb: any) => {
-            const r = new m.resproto.ResourceInvokeResponse();
-            r.setReturn(call.request.getArgs());
-            cb(null, r);
         },
         signalAndWaitForShutdown: (_: any, cb: any) => cb(null, empty()),
     };

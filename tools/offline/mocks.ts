@@ -3,6 +3,15 @@
 // produce identical inputs.
 import { Config } from "@pulumi/pulumi/config";
 /* eslint-disable @typescript-eslint/no-explicit-any */
+
+/**
+ * How a stand-in for the engine answers a registration (the SDK's mock monitor through the offline engine, and
+ * grpc-engine.ts): an id from the name, and the inputs back as the state with what the provider would compute.
+ */
+export function mockRegistration(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, unknown> } {
+    return { id: `${name}-id`, state: { ...inputs, ...computedOutputs(type, name, inputs) } };
+}
+
 export function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":

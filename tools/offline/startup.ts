@@ -83,6 +83,11 @@ export function startMode(cwd: string, env: NodeJS.ProcessEnv): StartMode {
     return parsed.options.noCheck ? "transpile-only" : "type-check";
 }
 
+/** The directory of the `@pulumi/pulumi` a program in `projectDir` loads. */
+export function sdkDirectory(projectDir: string): string {
+    return path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [projectDir] }));
+}
+
 /**
  * Does in this process what `@pulumi/pulumi/cmd/run` (index.js) does before it loads any program, with the same
  * modules: its OpenTelemetry instrumentation, source-map-support's stack formatter (every stack formatted from
@@ -91,7 +96,7 @@ export function startMode(cwd: string, env: NodeJS.ProcessEnv): StartMode {
  * would. Returns the mode it registered.
  */
 export async function startLikeLanguageHost(cwd: string): Promise<StartMode> {
-    const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    const sdk = sdkDirectory(cwd);
     require(path.join(sdk, "cmd", "run", "instrumentation"));
     require(require.resolve("source-map-support/register", { paths: [sdk] }));
     await require(path.join(sdk, "runtime", "closure", "v8Hooks")).isInitializedAsync();
