@@ -2,7 +2,10 @@
 // program, by the deploy workflow, or is gone for a stated reason. The order between steps is not declared
 // here: it is derived from the resource graph, so it can only say what the program really does. Which
 // resources realise a step, and why an ordering edge exists, each component returns as its PipelineRecord.
-import * as pulumi from "@pulumi/pulumi";
+// The SDK's errors module, not its index: the offline engine reads NO_PIPELINE from here before the program loads
+// the index (tools/offline/engine.ts).
+import type * as pulumi from "@pulumi/pulumi";
+import { ResourceError } from "@pulumi/pulumi/errors";
 
 export type Realisation = "resources" | "workflow" | "config" | "gone";
 
@@ -80,7 +83,7 @@ export class PipelineNotes {
 
     /** Marks a resource as realising a step (one may realise several); returns it. */
     realise<T extends pulumi.Resource>(step: number, resource: T): T {
-        if (!STEPS.some((s) => s.number === step)) throw new pulumi.ResourceError(`pipeline: there is no step ${step}`, resource);
+        if (!STEPS.some((s) => s.number === step)) throw new ResourceError(`pipeline: there is no step ${step}`, resource);
         if (!this.realised.some((r) => r.step === step && r.resource === resource)) this.realised.push({ step, resource });
         return resource;
     }

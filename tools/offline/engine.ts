@@ -14,19 +14,16 @@ import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { Output, output } from "@pulumi/pulumi/output";
 import type { DeclaredStack } from "../../components/declared-stack";
-import type { PipelineRecord } from "../../components/pipeline";
+import { NO_PIPELINE } from "../../components/pipeline";
 import type { ServiceBuilder } from "../../components/swarm/service";
 import type { GraphReason } from "./graph";
-import { computedOutputs } from "./mocks";
+import { mockRegistration } from "./mocks";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const settings = require("@pulumi/pulumi/runtime/settings");
 const rpc = require("@pulumi/pulumi/runtime/rpc");
 const { setMocks } = require("@pulumi/pulumi/runtime/mocks") as typeof pulumi.runtime;
 const { setAllConfig } = require("@pulumi/pulumi/runtime/config") as typeof pulumi.runtime;
-
-/** The record of a plain program, which notes no pipeline step. */
-const NO_PIPELINE: PipelineRecord = { realised: [], reasons: [] };
 
 export const SECRET_MARK = "[secret]";
 
@@ -216,7 +213,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
 
     await setMocks(
         {
-            newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) } }),
+            newResource: (args) => mockRegistration(args.type, args.name, args.inputs),
             call: (args) => args.inputs,
         },
         project,
