@@ -92,19 +92,25 @@ export function v8Stack(error: Error, frames: NodeJS.CallSite[]): string {
     return frames.length ? `${head}\n    at ${frames.join("\n    at ")}` : head;
 }
 
+/** Marks the formatter below, across copies of this module: a key of the process-wide symbol registry. */
+const FORMATS_BOOKKEEPING_PLAINLY = Symbol.for("iklimco.sdk-start.formatBookkeepingStacksPlainly");
+
 /**
  * Formats the SDK's bookkeeping stacks as V8 does and hands every other stack to the formatter installed before:
  * source-map-support under `pulumi`, Node's own otherwise.
  */
 export function formatBookkeepingStacksPlainly(sdk: string): void {
     const installed = Error.prepareStackTrace ?? v8Stack;
+    // A second copy of this module (the bundle and the sources in one process) finds its formatter in place.
+    if (FORMATS_BOOKKEEPING_PLAINLY in installed) return;
     const bookkeeping = bookkeepingFrames(sdk);
-    Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
+    const formatter = (error: Error, frames: NodeJS.CallSite[]) => {
         const top = frames[0];
         const file = top?.getFileName();
         const fn = top?.getFunctionName();
         return bookkeeping.some((b) => b.file === file && b.fn === fn) ? v8Stack(error, frames) : installed(error, frames);
     };
+    Error.prepareStackTrace = Object.assign(formatter, { [FORMATS_BOOKKEEPING_PLAINLY]: true });
 }
 
 /** Both measures, for the SDK this program loads. */

@@ -115,6 +115,17 @@ console.log(JSON.stringify({ program: require(${JSON.stringify(mapped)}).fail().
         expect(withIt).to.deep.equal(without);
     });
 
+    it("wraps the installed formatter once, however often it runs (a bundle and the sources in one process)", () => {
+        const r = inFreshProcess(`
+const sdk = require("path").dirname(require.resolve("@pulumi/pulumi/package.json"));
+const once = Error.prepareStackTrace;
+const { formatBookkeepingStacksPlainly } = require(${JSON.stringify(SDK_START)});
+const first = Error.prepareStackTrace;
+formatBookkeepingStacksPlainly(sdk);
+console.log(JSON.stringify({ wrapped: first !== once, again: Error.prepareStackTrace === first }));`);
+        expect(r).to.deep.equal({ wrapped: true, again: true });
+    });
+
     it("formats a stack as V8 does when no formatter is set", () => {
         const r = inFreshProcess(`
 const { v8Stack } = require(${JSON.stringify(SDK_START)});
