@@ -26,7 +26,7 @@ import { FLOOR_RESOURCES } from "./offline/floor";
 import { GrowthRow, growsLinearly, growthTable } from "./offline/growth";
 import { evaluateProgram } from "./offline/engine";
 import { DeployTime, ReadyDurations, TimedResource, deployTime, measureReady, readyKind } from "./offline/swarm-time";
-import { StartMode, declaringModule, languageHostEnv, readNodejsRuntime, startMode } from "./offline/startup";
+import { StartMode, declaringModule, languageHostEnv, readNodejsRuntime, startMode, withoutStartSettings } from "./offline/startup";
 import { runThroughCmdRun } from "./offline/grpc-engine";
 import { projectName, readStackConfig } from "./offline/stack-config";
 
@@ -108,8 +108,7 @@ async function main(): Promise<number> {
     const floor = compiledTool("floor");
     const program = declaringModule(REPO_ROOT, rt);
 
-    const baseEnv: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
-    for (const k of Object.keys(baseEnv)) if (k.startsWith("PULUMI_NODEJS_") || k.startsWith("TS_NODE_")) delete baseEnv[k];
+    const baseEnv: NodeJS.ProcessEnv = { ...withoutStartSettings(process.env), PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
     const childInput: ColdStartInput = { root: REPO_ROOT, stack: args.stack, config: cfg.config, secretKeys: cfg.secretKeys, program };
     const startEnv: NodeJS.ProcessEnv = { ...baseEnv, ...hostEnv, IKLIMCO_BENCH_INPUT: JSON.stringify(childInput) };
     const plan = planCommand(args.stack);

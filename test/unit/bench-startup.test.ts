@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
 import { REPO_ROOT } from "../../tools/offline/engine";
-import { languageHostEnv, readNodejsRuntime, startMode } from "../../tools/offline/startup";
+import { languageHostEnv, readNodejsRuntime, startMode, withoutStartSettings } from "../../tools/offline/startup";
 
 function tempProject(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iklimco-bench-"));
@@ -27,6 +27,11 @@ describe("bench start-up: Pulumi.yaml runtime settings as the nodejs language ho
         const d = project({ "Pulumi.yaml": "name: x\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n    tsconfig: tsconfig.build.json\n    nodeargs: --max-old-space-size=4096  --enable-source-maps\nmain: bin/index.js\n" });
         expect(readNodejsRuntime(d)).to.deep.equal({ typescript: false, tsconfig: "tsconfig.build.json", nodeargs: ["--max-old-space-size=4096", "--enable-source-maps"], main: "bin/index.js" });
         expect(languageHostEnv(readNodejsRuntime(d))).to.deep.equal({ PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.build.json" });
+    });
+
+    it("starts from an environment without the language host's or ts-node's settings", () => {
+        const env = { PATH: "/usr/bin", PULUMI_NODEJS_TYPESCRIPT: "true", PULUMI_NODEJS_TRANSPILE_ONLY: "true", TS_NODE_SWC: "true", PULUMI_HOME: "/p" };
+        expect(withoutStartSettings(env)).to.deep.equal({ PATH: "/usr/bin", PULUMI_HOME: "/p" });
     });
 
     it("refuses what the language host refuses, and other runtimes", () => {

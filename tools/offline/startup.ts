@@ -51,6 +51,14 @@ export function declaringModule(projectDir: string, rt: Pick<NodejsRuntime, "mai
     return path.join(path.dirname(main), `platform${path.extname(main)}`);
 }
 
+/**
+ * `env` without what the language host or ts-node set (PULUMI_NODEJS_*, TS_NODE_*): the base a benchmark or a
+ * test starts the program from, so only the settings it adds itself apply.
+ */
+export function withoutStartSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("PULUMI_NODEJS_") && !k.startsWith("TS_NODE_")));
+}
+
 /** The environment the language host adds for the program's process. */
 export function languageHostEnv(rt: NodejsRuntime): Record<string, string> {
     const env: Record<string, string> = {};

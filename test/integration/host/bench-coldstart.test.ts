@@ -5,16 +5,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { ColdStartInput, compiledTool, runColdStart } from "../../../tools/offline/coldstart";
 import { REPO_ROOT } from "../../../tools/offline/engine";
-import { declaringModule, languageHostEnv, readNodejsRuntime } from "../../../tools/offline/startup";
+import { declaringModule, languageHostEnv, readNodejsRuntime, withoutStartSettings } from "../../../tools/offline/startup";
 import { readStackConfig } from "../../../tools/offline/stack-config";
 import { evaluateStack } from "../../harness";
-
-/** The environment of the process that runs the tests, without any Pulumi or ts-node setting. */
-function cleanEnv(): NodeJS.ProcessEnv {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith("PULUMI_NODEJS_") || k.startsWith("TS_NODE_")) delete env[k];
-    return env;
-}
 
 describe("bench start-up: cold starts in a fresh node process", () => {
     const work = path.join(REPO_ROOT, ".cache", "bench-test");
@@ -23,7 +16,7 @@ describe("bench start-up: cold starts in a fresh node process", () => {
     const envFor = (program: string, extra: Record<string, string>): NodeJS.ProcessEnv => {
         const cfg = readStackConfig("prod");
         const input: ColdStartInput = { root: REPO_ROOT, stack: "prod", config: cfg.config, secretKeys: cfg.secretKeys, program };
-        return { ...cleanEnv(), ...extra, IKLIMCO_BENCH_INPUT: JSON.stringify(input) };
+        return { ...withoutStartSettings(process.env), ...extra, IKLIMCO_BENCH_INPUT: JSON.stringify(input) };
     };
 
     before(() => {

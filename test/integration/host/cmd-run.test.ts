@@ -4,20 +4,13 @@ import { expect } from "chai";
 import { assertBuilt } from "../../../tools/offline/built";
 import { CmdRunResult, runThroughCmdRun } from "../../../tools/offline/grpc-engine";
 import { REPO_ROOT } from "../../../tools/offline/engine";
-import { languageHostEnv, readNodejsRuntime } from "../../../tools/offline/startup";
+import { languageHostEnv, readNodejsRuntime, withoutStartSettings } from "../../../tools/offline/startup";
 import { projectName, readStackConfig } from "../../../tools/offline/stack-config";
 import { evaluateStack } from "../../harness";
 
-/** The environment of the process that runs the tests, without any Pulumi or ts-node setting. */
-function cleanEnv(): NodeJS.ProcessEnv {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith("PULUMI_") || k.startsWith("TS_NODE_")) delete env[k];
-    return env;
-}
-
 function run(config: Record<string, string>, secretKeys: string[]): Promise<CmdRunResult> {
     const rt = readNodejsRuntime(REPO_ROOT);
-    return runThroughCmdRun({ root: REPO_ROOT, project: projectName(), stack: "prod", config, secretKeys, main: rt.main, nodeargs: rt.nodeargs, env: { ...cleanEnv(), ...languageHostEnv(rt) } });
+    return runThroughCmdRun({ root: REPO_ROOT, project: projectName(), stack: "prod", config, secretKeys, main: rt.main, nodeargs: rt.nodeargs, env: { ...withoutStartSettings(process.env), ...languageHostEnv(rt) } });
 }
 
 const named = (type: string, name: string) => `${type}::${name}`;
